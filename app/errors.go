@@ -1,0 +1,128 @@
+package app
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"haven/models"
+)
+
+// apiError is the JSON error body: {"error": {"code", "message", "fields"}}.
+type apiError struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+	Matches []string          `json:"matches,omitempty"`
+}
+
+// errorPage is the view model of the HTML error page.
+type errorPage struct {
+	Status  int
+	Code    string
+	Message string
+	Fields  map[string]string
+}
+
+var statusByCode = map[string]int{
+	"bad_request":        http.StatusBadRequest,
+	models.EUNAUTHORIZED: http.StatusUnauthorized,
+	models.EFORBIDDEN:    http.StatusForbidden,
+	models.ENOTFOUND:     http.StatusNotFound,
+	models.ECONFLICT:     http.StatusConflict,
+	models.EINVALID:      http.StatusUnprocessableEntity,
+	models.ERATELIMITED:  http.StatusTooManyRequests,
+}
+
+var codeByStatus = map[int]string{
+	http.StatusBadRequest:            "bad_request",
+	http.StatusUnauthorized:          models.EUNAUTHORIZED,
+	http.StatusForbidden:             models.EFORBIDDEN,
+	http.StatusNotFound:              models.ENOTFOUND,
+	http.StatusMethodNotAllowed:      "method_not_allowed",
+	http.StatusConflict:              models.ECONFLICT,
+	http.StatusRequestEntityTooLarge: "too_large",
+	http.StatusUnprocessableEntity:   models.EINVALID,
+	http.StatusTooManyRequests:       models.ERATELIMITED,
+	http.StatusInternalServerError:   "internal",
+}
+
+// classify maps any error to a status and the JSON error body.
+func classify(err error) (int, apiError) {
+	var ve *models.ValidationError
+	var de *models.Error
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &ve):
+		return http.StatusUnprocessableEntity, apiError{Code: models.EINVALID, Message: "Some fields need attention.", Fields: ve.Fields}
+	case errors.As(err, &de):
+		status, ok := statusByCode[de.Code]
+		if !ok {
+			status = http.StatusBadRequest
+		}
+		msg := de.Message
+		if de.Code == models.ENOTFOUND {
+			msg = "We could not find that page. It may have been removed, or you may not have access to it."
+		}
+		return status, apiError{Code: de.Code, Message: msg}
+	case errors.As(err, &he):
+		code, ok := codeByStatus[he.Code]
+		if !ok {
+			code = "error"
+		}
+		msg := http.StatusText(he.Code)
+		if m, ok := he.Message.(string); ok && m != "" {
+			msg = m
+		}
+		if he.Code == http.StatusNotFound {
+			msg = "We could not find that page. It may have been removed, or you may not have access to it."
+		}
+		if he.Code >= 500 {
+			msg = "Something went wrong on our side. Your words were not lost if you saw them saved; please try again."
+		}
+		return he.Code, apiError{Code: code, Message: msg}
+	}
+	return http.StatusInternalServerError, apiError{Code: "internal",
+		Message: "Something went wrong on our side. Please try again in a moment."}
+}
+
+// handleError is Echo's error handler: one place that turns every error into a page
+// or a JSON error, and logs what is ours to fix.
+func (h *handler) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, body := classify(err)
+	if status >= 500 {
+		h.log.Error("request failed", "err", err, "method", c.Request().Method,
+			"path", c.Request().URL.Path, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	}
+	if c.Request().Method == http.MethodHead {
+		c.NoContent(status)
+		return
+	}
+	if wantsJSON(c) {
+		if err := c.JSON(status, map[string]apiError{"error": body}); err != nil {
+			h.log.Error("write error", "err", err)
+		}
+		return
+	}
+	// A browser that must sign in first is sent to the sign-in page, and back after.
+	if status == http.StatusUnauthorized && c.Request().Method == http.MethodGet {
+		c.Redirect(http.StatusSeeOther, "/signin?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+		return
+	}
+	ep := errorPage{Status: status, Code: body.Code, Message: body.Message, Fields: body.Fields}
+	if err := h.html(c, status, "error", ep); err != nil {
+		h.log.Error("render error page", "err", err)
+		c.String(status, body.Message)
+	}
+}
+
+// badRequest is the error for input that cannot be parsed at all.
+func badRequest(msg string) error {
+	return echo.NewHTTPError(http.StatusBadRequest, msg)
+}
+

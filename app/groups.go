@@ -1,0 +1,220 @@
+package app
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"haven/models"
+)
+
+// homeView is the home page: the viewer's groups, and groups to discover.
+type homeView struct {
+	MyGroups []groupJSON `json:"my_groups"`
+	Discover []groupJSON `json:"discover"`
+}
+
+// home handles GET /.
+func (h *handler) home(c echo.Context) error {
+	ls, err := h.store.ListGroups(c.Request().Context(), viewer(c))
+	if err != nil {
+		return err
+	}
+	hv := homeView{MyGroups: []groupJSON{}, Discover: []groupJSON{}}
+	for i := range ls {
+		g := newGroupJSON(&ls[i].Group, ls[i].Membership)
+		if g.Joined || g.Pending {
+			hv.MyGroups = append(hv.MyGroups, g)
+		} else {
+			hv.Discover = append(hv.Discover, g)
+		}
+	}
+	return h.respond(c, http.StatusOK, "home", hv)
+}
+
+// groupsView is the list of groups.
+type groupsView struct {
+	Groups []groupJSON `json:"groups"`
+}
+
+// listGroups handles GET /groups.
+func (h *handler) listGroups(c echo.Context) error {
+	ls, err := h.store.ListGroups(c.Request().Context(), viewer(c))
+	if err != nil {
+		return err
+	}
+	gv := groupsView{Groups: make([]groupJSON, 0, len(ls))}
+	for i := range ls {
+		gv.Groups = append(gv.Groups, newGroupJSON(&ls[i].Group, ls[i].Membership))
+	}
+	return h.respond(c, http.StatusOK, "groups", gv)
+}
+
+// groupFormView is the admin's form for a new group.
+type groupFormView struct {
+	Form   models.GroupInput `json:"-"`
+	Errors map[string]string `json:"-"`
+}
+
+// newGroup handles GET /groups/new (admins).
+func (h *handler) newGroup(c echo.Context) error {
+	return h.html(c, http.StatusOK, "group_new", groupFormView{Form: models.GroupInput{Visibility: models.VisibilityOpen}})
+}
+
+// createGroup handles POST /groups (admins).
+func (h *handler) createGroup(c echo.Context) error {
+	var in models.GroupInput
+	if err := c.Bind(&in); err != nil {
+		return badRequest("could not read the group: " + bindMessage(err))
+	}
+	g, err := h.store.CreateGroup(c.Request().Context(), viewer(c), in)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) && !wantsJSON(c) {
+		return h.html(c, http.StatusUnprocessableEntity, "group_new", groupFormView{Form: in, Errors: ve.Fields})
+	}
+	if err != nil {
+		return err
+	}
+	if wantsJSON(c) {
+		return c.JSON(http.StatusCreated, map[string]any{"group": newGroupJSON(g, nil)})
+	}
+	h.sessions.setFlash(c, "Group created.")
+	return redirect(c, "/groups/"+g.Slug)
+}
+
+// groupPageView is a group's page: the group, the viewer's place in it, and a page of
+// threads.
+type groupPageView struct {
+	Group      groupJSON       `json:"group"`
+	Rules      string          `json:"rules"`
+	Membership *membershipJSON `json:"membership"`
+	CanRead    bool            `json:"can_read"`
+	CanPost    bool            `json:"can_post"`
+	CanJoin    bool            `json:"can_join"`
+	Threads    []threadJSON    `json:"threads"`
+	Page       pageJSON        `json:"page"`
+}
+
+// showGroup handles GET /groups/:slug.
+func (h *handler) showGroup(c echo.Context) error {
+	n, err := pageParam(c)
+	if err != nil {
+		return err
+	}
+	gp, err := h.store.GroupPage(c.Request().Context(), viewer(c), c.Param("slug"), n)
+	if err != nil {
+		return err
+	}
+	a := gp.Access
+	v := groupPageView{Group: newGroupJSON(a.Group, a.Membership), Rules: a.Group.Rules,
+		Membership: newMembershipJSON(a.Membership, ""), CanRead: a.CanRead, CanPost: a.CanPost, CanJoin: a.CanJoin,
+		Threads: make([]threadJSON, 0, len(gp.Threads)), Page: pageJSON{Number: gp.Page, Size: models.PageSize, HasNext: gp.HasNext}}
+	for i := range gp.Threads {
+		v.Threads = append(v.Threads, newThreadJSON(&gp.Threads[i]))
+	}
+	return h.respond(c, http.StatusOK, "group", v)
+}
+
+// joinGroup handles POST /groups/:slug/join.
+func (h *handler) joinGroup(c echo.Context) error {
+	slug := c.Param("slug")
+	m, err := h.store.Join(c.Request().Context(), viewer(c), slug)
+	if err != nil {
+		return err
+	}
+	if wantsJSON(c) {
+		return c.JSON(http.StatusOK, map[string]any{"membership": newMembershipJSON(m, "")})
+	}
+	if m.Status == models.MemberPending {
+		h.sessions.setFlash(c, "Your request to join was sent. A moderator will look at it soon.")
+	} else {
+		h.sessions.setFlash(c, "Welcome. In this group you are "+m.Pseudonym+".")
+	}
+	return redirect(c, "/groups/"+slug)
+}
+
+// leaveGroup handles POST /groups/:slug/leave.
+func (h *handler) leaveGroup(c echo.Context) error {
+	slug := c.Param("slug")
+	if err := h.store.Leave(c.Request().Context(), viewer(c), slug); err != nil {
+		return err
+	}
+	if wantsJSON(c) {
+		return c.JSON(http.StatusOK, map[string]any{"left": true})
+	}
+	h.sessions.setFlash(c, "You left the group. Your posts stay; if you come back you keep your pseudonym.")
+	return redirect(c, "/groups/"+slug)
+}
+
+// newPseudonym handles POST /groups/:slug/pseudonym: a fresh pseudonym, once a day.
+func (h *handler) newPseudonym(c echo.Context) error {
+	slug := c.Param("slug")
+	m, err := h.store.RegeneratePseudonym(c.Request().Context(), viewer(c), slug)
+	if err != nil {
+		return err
+	}
+	if wantsJSON(c) {
+		return c.JSON(http.StatusOK, map[string]any{"membership": newMembershipJSON(m, "")})
+	}
+	h.sessions.setFlash(c, "You are now "+m.Pseudonym+" in this group.")
+	return redirect(c, "/groups/"+slug)
+}
+
+// moderatorForm is what POST /groups/:slug/moderators takes.
+type moderatorForm struct {
+	Pseudonym string `json:"pseudonym" form:"pseudonym"`
+	Role      string `json:"role" form:"role"`
+}
+
+// setModerator handles POST /groups/:slug/moderators (admins and group owners).
+func (h *handler) setModerator(c echo.Context) error {
+	var f moderatorForm
+	if err := c.Bind(&f); err != nil {
+		return badRequest("could not read the request: " + bindMessage(err))
+	}
+	slug := c.Param("slug")
+	m, err := h.store.SetModerator(c.Request().Context(), viewer(c), slug, f.Pseudonym, f.Role)
+	if err != nil {
+		return err
+	}
+	if wantsJSON(c) {
+		return c.JSON(http.StatusOK, map[string]any{"membership": newMembershipJSON(m, "")})
+	}
+	h.sessions.setFlash(c, m.Pseudonym+" is now "+m.Role+".")
+	return redirect(c, "/groups/"+slug)
+}
+
+// pageParam reads ?page=N (1-based); anything else is a 422 with a field message.
+func pageParam(c echo.Context) (int, error) {
+	s := c.QueryParam("page")
+	if s == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > models.MaxPage {
+		return 0, &models.ValidationError{Fields: map[string]string{"page": "use a whole number from 1 to 100000"}}
+	}
+	return n, nil
+}
+
+// idParam reads a numeric path parameter; anything else is a 404.
+func idParam(c echo.Context, name string) (int64, error) {
+	n, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || n < 1 {
+		return 0, models.ErrNotFound
+	}
+	return n, nil
+}
+
+// bindMessage explains a binding error without echoing internals.
+func bindMessage(err error) string {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		if m, ok := he.Message.(string); ok {
+			return m
+		}
+	}
+	return "malformed input"
+}

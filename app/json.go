@@ -1,0 +1,144 @@
+package app
+
+import (
+	"time"
+
+	"haven/models"
+)
+
+// The JSON shapes of API.md. They are built from models and carry no user id: an
+// author is a pseudonym (or a clinician's professional name), never a person.
+
+// authorJSON is an author, everywhere.
+type authorJSON struct {
+	Pseudonym   *string `json:"pseudonym"`
+	DisplayName string  `json:"display_name,omitempty"`
+	Badge       *string `json:"badge"`
+	Credential  string  `json:"credential,omitempty"`
+	Specialty   string  `json:"specialty,omitempty"`
+}
+
+func strp(s string) *string { return &s }
+
+func membershipAuthor(m *models.Membership) authorJSON {
+	if m == nil {
+		return authorJSON{Pseudonym: strp("former member")}
+	}
+	a := authorJSON{Pseudonym: strp(m.Pseudonym)}
+	if m.IsModerator() {
+		a.Badge = strp("moderator")
+	}
+	return a
+}
+
+func postAuthor(p *models.Post) authorJSON {
+	if p.Clinician != nil {
+		return authorJSON{DisplayName: p.Clinician.DisplayName, Badge: strp("clinician"),
+			Credential: p.Clinician.Credential, Specialty: p.Clinician.Specialty}
+	}
+	return membershipAuthor(p.Membership)
+}
+
+// groupJSON is a group in lists and on its page.
+type groupJSON struct {
+	Slug           string    `json:"slug"`
+	Name           string    `json:"name"`
+	Description    string    `json:"description"`
+	Visibility     string    `json:"visibility"`
+	MemberCount    int       `json:"member_count"`
+	ThreadCount    int       `json:"thread_count"`
+	LastActivityAt time.Time `json:"last_activity_at"`
+	Joined         bool      `json:"joined"`
+	// Pending is true while the viewer's join request waits for a moderator.
+	Pending bool `json:"pending"`
+}
+
+func newGroupJSON(g *models.Group, m *models.Membership) groupJSON {
+	return groupJSON{Slug: g.Slug, Name: g.Name, Description: g.Description, Visibility: g.Visibility,
+		MemberCount: g.MemberCount, ThreadCount: g.ThreadCount, LastActivityAt: g.LastActivityAt,
+		Joined: m != nil && m.Status == models.MemberActive, Pending: m != nil && m.Status == models.MemberPending}
+}
+
+// membershipJSON is the viewer's own membership of one group.
+type membershipJSON struct {
+	Group     string `json:"group,omitempty"`
+	Pseudonym string `json:"pseudonym"`
+	Role      string `json:"role"`
+	Status    string `json:"status"`
+}
+
+func newMembershipJSON(m *models.Membership, slug string) *membershipJSON {
+	if m == nil {
+		return nil
+	}
+	return &membershipJSON{Group: slug, Pseudonym: m.Pseudonym, Role: m.Role, Status: m.Status}
+}
+
+// threadJSON is a thread in lists and at the top of its page.
+type threadJSON struct {
+	ID                int64      `json:"id"`
+	Title             string     `json:"title"`
+	Kind              string     `json:"kind"`
+	Author            authorJSON `json:"author"`
+	ReplyCount        int        `json:"reply_count"`
+	LastPostAt        time.Time  `json:"last_post_at"`
+	CreatedAt         time.Time  `json:"created_at"`
+	Pinned            bool       `json:"pinned"`
+	Locked            bool       `json:"locked"`
+	ClinicianAnswered bool       `json:"clinician_answered"`
+	Accepted          bool       `json:"accepted"`
+	AcceptedPostID    *int64     `json:"accepted_post_id"`
+}
+
+func newThreadJSON(t *models.Thread) threadJSON {
+	return threadJSON{ID: t.ID, Title: t.Title, Kind: t.Kind, Author: membershipAuthor(t.Membership),
+		ReplyCount: t.ReplyCount, LastPostAt: t.LastPostAt, CreatedAt: t.CreatedAt, Pinned: t.Pinned,
+		Locked: t.Locked, ClinicianAnswered: t.ClinicianAnswered, Accepted: t.AcceptedPostID != nil,
+		AcceptedPostID: t.AcceptedPostID}
+}
+
+// reactionsJSON counts each kind of reaction on a post.
+type reactionsJSON struct {
+	Support  int `json:"support"`
+	Helpful  int `json:"helpful"`
+	SameHere int `json:"same_here"`
+}
+
+// postJSON is a post. A tombstone keeps its place with an empty body and its reason.
+type postJSON struct {
+	ID             int64         `json:"id"`
+	Author         authorJSON    `json:"author"`
+	BodyHTML       string        `json:"body_html"`
+	ContentWarning string        `json:"content_warning"`
+	Status         string        `json:"status"`
+	StatusReason   string        `json:"status_reason,omitempty"`
+	CreatedAt      time.Time     `json:"created_at"`
+	EditedAt       *time.Time    `json:"edited_at"`
+	Reactions      reactionsJSON `json:"reactions"`
+	Label          any           `json:"label"`
+	Version        int           `json:"version"`
+}
+
+func newPostJSON(p *models.Post) postJSON {
+	j := postJSON{ID: p.ID, Author: postAuthor(p), BodyHTML: p.BodyHTML, ContentWarning: p.ContentWarning,
+		Status: p.Status, StatusReason: p.StatusReason, CreatedAt: p.CreatedAt, EditedAt: p.EditedAt,
+		Reactions: reactionsJSON{Support: p.SupportCount, Helpful: p.HelpfulCount, SameHere: p.SameHereCount},
+		Version:   p.Version}
+	if !p.Visible() {
+		j.BodyHTML, j.ContentWarning = "", ""
+	}
+	return j
+}
+
+// pageJSON describes one page of a list.
+type pageJSON struct {
+	Number  int  `json:"number"`
+	Size    int  `json:"size"`
+	HasNext bool `json:"has_next"`
+}
+
+// noticeJSON tells an author what the server noticed about their post.
+type noticeJSON struct {
+	Kind   string `json:"kind"`
+	Reason string `json:"reason,omitempty"`
+}

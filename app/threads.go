@@ -1,0 +1,162 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"time"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"haven/models"
+)
+
+// groupRef names a group without its counters.
+type groupRef struct {
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+// newThreadView is the form to open a thread, with the draft after an error.
+type newThreadView struct {
+	Group     groupRef           `json:"group"`
+	PostingAs string             `json:"posting_as"`
+	Form      models.ThreadInput `json:"-"`
+	Errors    map[string]string  `json:"-"`
+}
+
+// newThread handles GET /groups/:slug/threads/new.
+func (h *handler) newThread(c echo.Context) error {
+	a, err := h.store.GroupAccess(c.Request().Context(), viewer(c), c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	if !a.CanRead {
+		return models.ErrNotFound
+	}
+	if !a.CanPost {
+		return models.Errorf(models.EFORBIDDEN, "Join this group to start a thread in it.")
+	}
+	return h.respond(c, http.StatusOK, "thread_new", newThreadView{Group: groupRef{a.Group.Slug, a.Group.Name},
+		PostingAs: a.Membership.Pseudonym, Form: models.ThreadInput{Kind: models.KindDiscussion}})
+}
+
+// createThread handles POST /groups/:slug/threads.
+func (h *handler) createThread(c echo.Context) error {
+	var in models.ThreadInput
+	if err := c.Bind(&in); err != nil {
+		return badRequest("could not read the thread: " + bindMessage(err))
+	}
+	ctx := c.Request().Context()
+	t, p, err := h.store.CreateThread(ctx, viewer(c), c.Param("slug"), in)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) && !wantsJSON(c) {
+		// Re-render the form with what the person typed: drafts are never lost.
+		a, aerr := h.store.GroupAccess(ctx, viewer(c), c.Param("slug"))
+		if aerr != nil || a.Membership == nil {
+			return err
+		}
+		return h.html(c, http.StatusUnprocessableEntity, "thread_new", newThreadView{
+			Group: groupRef{a.Group.Slug, a.Group.Name}, PostingAs: a.Membership.Pseudonym, Form: in, Errors: ve.Fields})
+	}
+	if err != nil {
+		return err
+	}
+	if wantsJSON(c) {
+		return c.JSON(http.StatusCreated, map[string]any{"thread": newThreadJSON(t), "post": newPostJSON(p),
+			"notices": []noticeJSON{}})
+	}
+	return redirect(c, fmt.Sprintf("/threads/%d", t.ID))
+}
+
+// threadView is a thread's page: the thread, a page of posts and the reply form.
+type threadView struct {
+	Group       groupRef          `json:"group"`
+	Thread      threadJSON        `json:"thread"`
+	Posts       []postJSON        `json:"posts"`
+	Page        pageJSON          `json:"page"`
+	PostingAs   *string           `json:"posting_as"`
+	CanReply    bool              `json:"can_reply"`
+	CanJoin     bool              `json:"can_join"`
+	AsClinician *authorJSON       `json:"as_clinician"`
+	Form        models.PostInput  `json:"-"`
+	Errors      map[string]string `json:"-"`
+	SignedIn    bool              `json:"-"`
+}
+
+func (h *handler) threadView(c echo.Context, id int64, page int) (*threadView, error) {
+	v := viewer(c)
+	tp, err := h.store.ThreadPage(c.Request().Context(), v, id, page)
+	if err != nil {
+		return nil, err
+	}
+	tv := &threadView{Group: groupRef{tp.Access.Group.Slug, tp.Access.Group.Name}, Thread: newThreadJSON(&tp.Thread),
+		Posts: make([]postJSON, 0, len(tp.Posts)), Page: pageJSON{Number: tp.Page, Size: models.PageSize, HasNext: tp.HasNext},
+		CanReply: tp.CanReply(), CanJoin: tp.Access.CanJoin, SignedIn: v != nil}
+	for i := range tp.Posts {
+		tv.Posts = append(tv.Posts, newPostJSON(&tp.Posts[i]))
+	}
+	if tv.CanReply {
+		tv.PostingAs = strp(tp.Access.Membership.Pseudonym)
+	}
+	if v.VerifiedClinician(time.Now()) && !tp.Thread.Locked {
+		tv.AsClinician = &authorJSON{DisplayName: v.Clinician.DisplayName, Badge: strp("clinician"),
+			Credential: v.Clinician.Credential, Specialty: v.Clinician.Specialty}
+	}
+	return tv, nil
+}
+
+// showThread handles GET /threads/:id.
+func (h *handler) showThread(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	n, err := pageParam(c)
+	if err != nil {
+		return err
+	}
+	tv, err := h.threadView(c, id, n)
+	if err != nil {
+		return err
+	}
+	return h.respond(c, http.StatusOK, "thread", tv)
+}
+
+// createPost handles POST /threads/:id/posts.
+func (h *handler) createPost(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var in models.PostInput
+	if err := c.Bind(&in); err != nil {
+		return badRequest("could not read the reply: " + bindMessage(err))
+	}
+	p, err := h.store.CreatePost(c.Request().Context(), viewer(c), id, in)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) && !wantsJSON(c) {
+		tv, terr := h.threadView(c, id, 1)
+		if terr != nil {
+			return err
+		}
+		tv.Form, tv.Errors = in, ve.Fields
+		return h.html(c, http.StatusUnprocessableEntity, "thread", tv)
+	}
+	if err != nil {
+		return err
+	}
+	if wantsJSON(c) {
+		return c.JSON(http.StatusCreated, map[string]any{"post": newPostJSON(p), "notices": []noticeJSON{}})
+	}
+	return redirect(c, h.postURL(c, id, p.ID))
+}
+
+// postURL is the address of a post on its thread's last page.
+func (h *handler) postURL(c echo.Context, threadID, postID int64) string {
+	n, err := h.store.PostPageNumber(c.Request().Context(), threadID, postID)
+	if err != nil || n <= 1 {
+		return fmt.Sprintf("/threads/%d#post-%d", threadID, postID)
+	}
+	return fmt.Sprintf("/threads/%d?page=%d#post-%d", threadID, n, postID)
+}

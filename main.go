@@ -1,0 +1,135 @@
+// Command haven runs Haven, a moderated support-group forum for health communities.
+//
+// Usage:
+//
+//	haven [serve]                        run the web server (the default)
+//	haven migrate                        create or update the database tables
+//	haven seed                           add demo content to an empty database
+//	haven admin grant PROVIDER SUBJECT   make the user behind a sign-in an admin
+//
+// Configuration comes from HAVEN_* environment variables; see README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"haven/app"
+	"haven/models"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "haven:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	cfg := app.ConfigFromEnv(os.Getenv)
+	switch cmd {
+	case "serve", "migrate", "seed", "admin":
+	case "help", "-h", "--help":
+		fmt.Println("usage: haven [serve | migrate | seed | admin grant PROVIDER SUBJECT]")
+		return nil
+	default:
+		return fmt.Errorf("unknown command %q; try: haven help", cmd)
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := newLogger(cfg.LogLevel)
+	store, err := models.Open(cfg.Database, models.Options{Secret: cfg.SecretBytes(), Log: log})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.Migrate(); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	switch cmd {
+	case "migrate":
+		log.Info("database migrated", "database", cfg.Database)
+		return nil
+	case "seed":
+		seeded, err := store.SeedDemo(ctx)
+		if err != nil {
+			return err
+		}
+		if !seeded {
+			log.Info("the database already has groups; demo content not added")
+		}
+		return nil
+	case "admin":
+		if len(args) != 3 || args[0] != "grant" {
+			return errors.New("usage: haven admin grant PROVIDER SUBJECT (e.g. haven admin grant oidc 248289761001)")
+		}
+		if _, err := store.GrantAdmin(ctx, args[1], args[2]); err != nil {
+			return err
+		}
+		log.Info("admin granted", "provider", args[1])
+		return nil
+	}
+	return serve(cfg, store, log)
+}
+
+func serve(cfg app.Config, store *models.Store, log *slog.Logger) error {
+	if cfg.LocalMode() {
+		seeded, err := store.SeedDemo(context.Background())
+		if err != nil {
+			return err
+		}
+		if seeded {
+			log.Info("seeded demo content into the empty database")
+		}
+	}
+	e, err := app.New(cfg, store, log)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() {
+		mode := "sign-in providers"
+		if cfg.LocalMode() {
+			mode = "local mode"
+		}
+		log.Info("Haven is listening", "url", cfg.BaseURL, "addr", cfg.Addr, "database", store.Dialect(), "mode", mode)
+		errc <- e.Start(cfg.Addr)
+	}()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	log.Info("shutting down; finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := e.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}

@@ -1,0 +1,199 @@
+package models
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Store is Haven's data layer: every read and write of domain data goes through it.
+// Writes go to db; on SQLite, reads that need no transaction go to a pool of readers.
+type Store struct {
+	db      *gorm.DB // the writer (one connection on SQLite)
+	rdb     *gorm.DB // readers; the same as db on PostgreSQL and in-memory SQLite
+	secret  []byte
+	dialect string
+	now     func() time.Time
+}
+
+// Options tunes Open.
+type Options struct {
+	// Secret keys the hashes of provider subjects. Required.
+	Secret []byte
+	// Log, when set, receives slow or failing queries.
+	Log *slog.Logger
+}
+
+// IsPostgres reports whether dsn selects PostgreSQL.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens the database named by dsn: a postgres:// URL selects PostgreSQL, anything
+// else is a SQLite file (":memory:" for a throwaway database). It does not migrate.
+func Open(dsn string, opts Options) (*Store, error) {
+	if len(opts.Secret) == 0 {
+		return nil, fmt.Errorf("models: open: a secret is required")
+	}
+	cfg := &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		TranslateError:         true,
+		NowFunc:                func() time.Time { return time.Now().UTC().Round(time.Microsecond) },
+	}
+	s := &Store{secret: opts.Secret, now: func() time.Time { return time.Now().UTC().Round(time.Microsecond) }}
+	if IsPostgres(dsn) {
+		db, err := gorm.Open(postgres.Open(dsn), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("models: open postgres: %w", err)
+		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, fmt.Errorf("models: open postgres: %w", err)
+		}
+		sqlDB.SetMaxOpenConns(32)
+		sqlDB.SetMaxIdleConns(16)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		if err := sqlDB.Ping(); err != nil {
+			return nil, fmt.Errorf("models: connect to postgres: %w", err)
+		}
+		s.db, s.rdb, s.dialect = db, db, "postgres"
+		return s, nil
+	}
+
+	s.dialect = "sqlite"
+	memory := dsn == ":memory:" || strings.Contains(dsn, "mode=memory")
+	writer, err := openSQLite(dsn, cfg, true)
+	if err != nil {
+		return nil, err
+	}
+	sqlDB, _ := writer.DB()
+	sqlDB.SetMaxOpenConns(1)
+	sqlDB.SetMaxIdleConns(1)
+	sqlDB.SetConnMaxLifetime(0)
+	sqlDB.SetConnMaxIdleTime(0)
+	s.db, s.rdb = writer, writer
+	if !memory {
+		reader, err := openSQLite(dsn, cfg, false)
+		if err != nil {
+			return nil, err
+		}
+		rDB, _ := reader.DB()
+		n := max(4, runtime.NumCPU()*2)
+		rDB.SetMaxOpenConns(n)
+		rDB.SetMaxIdleConns(n)
+		rDB.SetConnMaxIdleTime(0)
+		rDB.SetConnMaxLifetime(0)
+		s.rdb = reader
+	}
+	return s, nil
+}
+
+func openSQLite(path string, cfg *gorm.Config, writer bool) (*gorm.DB, error) {
+	q := url.Values{}
+	q.Set("_busy_timeout", "10000")
+	q.Set("_foreign_keys", "on")
+	q.Set("_synchronous", "NORMAL")
+	if path != ":memory:" {
+		q.Set("_journal_mode", "WAL")
+	}
+	if writer {
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Set("mode", "ro")
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	dsn := path
+	if !strings.HasPrefix(dsn, "file:") {
+		dsn = "file:" + dsn
+	}
+	db, err := gorm.Open(sqlite.Open(dsn+sep+q.Encode()), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("models: open sqlite %s: %w", path, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("models: open sqlite %s: %w", path, err)
+	}
+	if err := sqlDB.Ping(); err != nil {
+		return nil, fmt.Errorf("models: open sqlite %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Close closes every connection.
+func (s *Store) Close() error {
+	for _, g := range []*gorm.DB{s.db, s.rdb} {
+		if g == nil {
+			continue
+		}
+		if sqlDB, err := g.DB(); err == nil {
+			sqlDB.Close()
+		}
+		if g == s.rdb && s.rdb == s.db {
+			break
+		}
+	}
+	return nil
+}
+
+// Dialect is "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Migrate creates or updates every table and index.
+func (s *Store) Migrate() error {
+	if err := s.db.AutoMigrate(allModels()...); err != nil {
+		return fmt.Errorf("models: migrate: %w", err)
+	}
+	return nil
+}
+
+func allModels() []any {
+	return []any{
+		&User{}, &Identity{}, &Clinician{},
+		&Group{}, &Membership{},
+		&Thread{}, &Post{},
+		&AuditEntry{},
+	}
+}
+
+// SubjectHash is the keyed hash under which a provider subject is stored.
+// The subject itself is never stored.
+func (s *Store) SubjectHash(provider, subject string) string {
+	m := hmac.New(sha256.New, s.secret)
+	m.Write([]byte(provider))
+	m.Write([]byte{0})
+	m.Write([]byte(subject))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// SetClock replaces the store's clock; tests use it to move time.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(fn)
+}

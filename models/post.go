@@ -1,0 +1,164 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+// Post statuses.
+const (
+	PostPublished = "published"
+	PostHeld      = "held"    // waiting for a moderator
+	PostRemoved   = "removed" // tombstone with a moderator's reason
+	PostDeleted   = "deleted" // tombstone: deleted by author
+)
+
+// Limits on what a member writes.
+const (
+	MaxBodyRunes           = 20000
+	MaxContentWarningRunes = 60
+)
+
+// Post is one message in a thread. It points at the author's membership (a pseudonym
+// of one group), or, for a post made as clinician, at the clinician's credential only.
+// BodyHTML is rendered and sanitised once, when the post is written.
+type Post struct {
+	ID             int64       `gorm:"primaryKey"`
+	ThreadID       int64       `gorm:"not null;index:idx_post_thread,priority:1"`
+	Thread         *Thread     `gorm:"constraint:OnDelete:CASCADE"`
+	MembershipID   *int64      `gorm:"index"`
+	Membership     *Membership `gorm:"constraint:OnDelete:SET NULL"`
+	ClinicianID    *int64      `gorm:"index"`
+	Clinician      *Clinician  `gorm:"constraint:OnDelete:SET NULL"`
+	Body           string      `gorm:"type:text;not null"`
+	BodyHTML       string      `gorm:"type:text;not null"`
+	ContentWarning string      `gorm:"size:60;not null;default:''"`
+	Status         string      `gorm:"size:16;not null;default:published"`
+	StatusReason   string      `gorm:"size:500;not null;default:''"`
+	Version        int         `gorm:"not null;default:1"`
+	SupportCount   int         `gorm:"not null;default:0"`
+	HelpfulCount   int         `gorm:"not null;default:0"`
+	SameHereCount  int         `gorm:"not null;default:0"`
+	EditedAt       *time.Time
+	CreatedAt      time.Time `gorm:"not null;index:idx_post_thread,priority:2"`
+	UpdatedAt      time.Time
+}
+
+// AsClinician reports whether the post was made in the clinician voice.
+func (p *Post) AsClinician() bool { return p.ClinicianID != nil }
+
+// Visible reports whether the post's text is shown (not a tombstone).
+func (p *Post) Visible() bool { return p.Status == PostPublished || p.Status == PostHeld }
+
+// PostInput is what a member sends to reply.
+type PostInput struct {
+	Body           string `json:"body" form:"body"`
+	ContentWarning string `json:"content_warning" form:"content_warning"`
+	AsClinician    bool   `json:"as_clinician" form:"as_clinician"`
+}
+
+func validateBody(v *ValidationError, body, cw *string) {
+	*body = strings.TrimRight(*body, " \t\r\n")
+	*cw = strings.TrimSpace(*cw)
+	switch n := utf8.RuneCountInString(strings.TrimSpace(*body)); {
+	case n == 0:
+		v.Add("body", "write something first")
+	case utf8.RuneCountInString(*body) > MaxBodyRunes:
+		v.Add("body", "use at most 20000 characters")
+	}
+	if utf8.RuneCountInString(*cw) > MaxContentWarningRunes {
+		v.Add("content_warning", "use at most 60 characters")
+	}
+}
+
+// Validate trims the input and reports what is wrong with it.
+func (in *PostInput) Validate() error {
+	var v ValidationError
+	validateBody(&v, &in.Body, &in.ContentWarning)
+	return v.Err()
+}
+
+// CreatePost adds a reply to a thread. A verified clinician may reply as clinician:
+// the post then carries the credential and no membership, so it links to no pseudonym.
+func (s *Store) CreatePost(ctx context.Context, v *Viewer, threadID int64, in PostInput) (*Post, error) {
+	if v == nil {
+		return nil, ErrUnauthenticated
+	}
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	html, err := RenderMarkdown(in.Body)
+	if err != nil {
+		return nil, err
+	}
+	var p Post
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		var t Thread
+		if err := tx.Preload("Group").First(&t, threadID).Error; err != nil {
+			return err
+		}
+		a, err := s.groupAccessFor(ctx, tx, v, t.Group)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		p = Post{ThreadID: t.ID, Body: in.Body, BodyHTML: html, ContentWarning: in.ContentWarning,
+			Status: PostPublished, Version: 1, CreatedAt: now, UpdatedAt: now}
+		if in.AsClinician {
+			if !v.VerifiedClinician(now) {
+				return Errorf(EFORBIDDEN, "only a verified clinician can post as clinician")
+			}
+			if !a.CanRead {
+				return ErrNotFound
+			}
+			p.ClinicianID, p.Clinician = &v.Clinician.ID, v.Clinician
+		} else {
+			if err := postAllowed(v, a); err != nil {
+				return err
+			}
+			p.MembershipID, p.Membership = &a.Membership.ID, a.Membership
+		}
+		if t.Locked && !a.Moderates {
+			return Errorf(EFORBIDDEN, "this thread is locked")
+		}
+		if err := tx.Omit("Membership", "Clinician").Create(&p).Error; err != nil {
+			return err
+		}
+		updates := map[string]any{"reply_count": gorm.Expr("reply_count + 1"), "last_post_at": now}
+		if in.AsClinician && t.Kind == KindQuestion {
+			updates["clinician_answered"] = true
+		}
+		if err := tx.Model(&t).Updates(updates).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(t.Group).Update("last_activity_at", now).Error; err != nil {
+			return err
+		}
+		if p.MembershipID != nil {
+			return tx.Model(&Membership{}).Where("id = ?", *p.MembershipID).UpdateColumn("post_count", gorm.Expr("post_count + 1")).Error
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrNotFound
+		}
+		return nil, wrapErr("create post", err)
+	}
+	return &p, nil
+}
+
+// PostPageNumber is the page of its thread on which a post appears.
+func (s *Store) PostPageNumber(ctx context.Context, threadID, postID int64) (int, error) {
+	var n int64
+	err := s.rdb.WithContext(ctx).Model(&Post{}).Where("thread_id = ? AND id <= ? AND status <> ?", threadID, postID, PostHeld).Count(&n).Error
+	if err != nil {
+		return 0, wrapErr("post page", err)
+	}
+	return int((n-1)/PageSize) + 1, nil
+}

@@ -1,0 +1,241 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+// Thread kinds.
+const (
+	KindDiscussion   = "discussion"
+	KindQuestion     = "question"
+	KindAnnouncement = "announcement"
+	KindLive         = "live"
+)
+
+// PageSize is the number of threads or posts on one page.
+const PageSize = 50
+
+// MaxPage bounds page numbers so that a huge one is a clear error, not a slow scan.
+const MaxPage = 100000
+
+// Thread is a conversation in a group, opened by a member.
+type Thread struct {
+	ID                int64       `gorm:"primaryKey"`
+	GroupID           int64       `gorm:"not null;index:idx_thread_group_order,priority:1"`
+	Group             *Group      `gorm:"constraint:OnDelete:CASCADE"`
+	MembershipID      int64       `gorm:"not null;index"`
+	Membership        *Membership `gorm:"constraint:OnDelete:RESTRICT"`
+	Title             string      `gorm:"size:200;not null"`
+	Kind              string      `gorm:"size:16;not null;default:discussion"`
+	Pinned            bool        `gorm:"not null;default:false;index:idx_thread_group_order,priority:2"`
+	Locked            bool        `gorm:"not null;default:false"`
+	ReplyCount        int         `gorm:"not null;default:0"`
+	LastPostAt        time.Time   `gorm:"not null;index:idx_thread_group_order,priority:3"`
+	AcceptedPostID    *int64
+	ClinicianAnswered bool      `gorm:"not null;default:false"`
+	CreatedAt         time.Time `gorm:"not null"`
+	UpdatedAt         time.Time
+}
+
+// ThreadInput is what a member sends to open a thread.
+type ThreadInput struct {
+	Title          string `json:"title" form:"title"`
+	Body           string `json:"body" form:"body"`
+	Kind           string `json:"kind" form:"kind"`
+	ContentWarning string `json:"content_warning" form:"content_warning"`
+}
+
+// Validate trims the input and reports what is wrong with it.
+func (in *ThreadInput) Validate() error {
+	in.Title = strings.TrimSpace(in.Title)
+	if in.Kind == "" {
+		in.Kind = KindDiscussion
+	}
+	var v ValidationError
+	switch n := utf8.RuneCountInString(in.Title); {
+	case n == 0:
+		v.Add("title", "a title is required")
+	case n < 3:
+		v.Add("title", "use at least 3 characters")
+	case n > 200:
+		v.Add("title", "use at most 200 characters")
+	}
+	if in.Kind != KindDiscussion && in.Kind != KindQuestion {
+		v.Add("kind", "choose discussion or question")
+	}
+	validateBody(&v, &in.Body, &in.ContentWarning)
+	return v.Err()
+}
+
+// CreateThread opens a thread with its first post in the group named by slug.
+func (s *Store) CreateThread(ctx context.Context, v *Viewer, slug string, in ThreadInput) (*Thread, *Post, error) {
+	if v == nil {
+		return nil, nil, ErrUnauthenticated
+	}
+	if err := in.Validate(); err != nil {
+		return nil, nil, err
+	}
+	html, err := RenderMarkdown(in.Body)
+	if err != nil {
+		return nil, nil, err
+	}
+	var t Thread
+	var p Post
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		a, err := s.groupAccess(ctx, tx, v, slug)
+		if err != nil {
+			return err
+		}
+		if err := postAllowed(v, a); err != nil {
+			return err
+		}
+		now := s.now()
+		t = Thread{GroupID: a.Group.ID, MembershipID: a.Membership.ID, Title: in.Title, Kind: in.Kind,
+			LastPostAt: now, CreatedAt: now, UpdatedAt: now}
+		if err := tx.Create(&t).Error; err != nil {
+			return err
+		}
+		p = Post{ThreadID: t.ID, MembershipID: &a.Membership.ID, Body: in.Body, BodyHTML: html,
+			ContentWarning: in.ContentWarning, Status: PostPublished, Version: 1, CreatedAt: now, UpdatedAt: now}
+		if err := tx.Create(&p).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(a.Group).Updates(map[string]any{
+			"thread_count": gorm.Expr("thread_count + 1"), "last_activity_at": now}).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(a.Membership).UpdateColumn("post_count", gorm.Expr("post_count + 1")).Error; err != nil {
+			return err
+		}
+		t.Group, t.Membership = a.Group, a.Membership
+		p.Membership = a.Membership
+		return nil
+	})
+	if err != nil {
+		return nil, nil, wrapErr("create thread", err)
+	}
+	return &t, &p, nil
+}
+
+// postAllowed checks that v may write in the group as a member.
+func postAllowed(v *Viewer, a *GroupAccess) error {
+	if !v.User.Active() {
+		return Errorf(EFORBIDDEN, "your account cannot post right now")
+	}
+	if !a.CanRead {
+		return ErrNotFound
+	}
+	m := a.Membership
+	switch {
+	case m == nil || m.Status == MemberLeft:
+		return Errorf(EFORBIDDEN, "join this group to post in it")
+	case m.Status == MemberPending:
+		return Errorf(EFORBIDDEN, "your request to join this group is waiting for a moderator")
+	case m.Status == MemberBanned:
+		return Errorf(EFORBIDDEN, "you can no longer post in this group")
+	}
+	return nil
+}
+
+// GroupPage is a group with one page of its threads.
+type GroupPage struct {
+	Access  *GroupAccess
+	Threads []Thread
+	Page    int
+	HasNext bool
+}
+
+// GroupPage loads a group and one page of its threads, pinned first, then by last
+// activity. The thread list is empty when v may see the group but not read it.
+func (s *Store) GroupPage(ctx context.Context, v *Viewer, slug string, page int) (*GroupPage, error) {
+	if page < 1 || page > MaxPage {
+		return nil, &ValidationError{Fields: map[string]string{"page": fmt.Sprintf("use a page from 1 to %d", MaxPage)}}
+	}
+	a, err := s.GroupAccess(ctx, v, slug)
+	if err != nil {
+		return nil, err
+	}
+	gp := &GroupPage{Access: a, Page: page}
+	if !a.CanRead {
+		return gp, nil
+	}
+	var ts []Thread
+	err = s.rdb.WithContext(ctx).Preload("Membership").Where("group_id = ?", a.Group.ID).
+		Order("pinned DESC, last_post_at DESC, id DESC").Offset((page - 1) * PageSize).Limit(PageSize + 1).Find(&ts).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: group page: %w", err)
+	}
+	if len(ts) > PageSize {
+		gp.HasNext, ts = true, ts[:PageSize]
+	}
+	if page > 1 && len(ts) == 0 {
+		return nil, ErrNotFound
+	}
+	gp.Threads = ts
+	return gp, nil
+}
+
+// ThreadPage is a thread with one page of its posts.
+type ThreadPage struct {
+	Access  *GroupAccess
+	Thread  Thread
+	Posts   []Post
+	Page    int
+	HasNext bool
+}
+
+// CanReply reports whether the viewer may reply on this page.
+func (tp *ThreadPage) CanReply() bool {
+	return tp.Access.CanPost && !tp.Thread.Locked
+}
+
+// ThreadPage loads a thread and one page of its posts, oldest first; a thread v may
+// not read is ErrNotFound.
+func (s *Store) ThreadPage(ctx context.Context, v *Viewer, id int64, page int) (*ThreadPage, error) {
+	if page < 1 || page > MaxPage {
+		return nil, &ValidationError{Fields: map[string]string{"page": fmt.Sprintf("use a page from 1 to %d", MaxPage)}}
+	}
+	var t Thread
+	if err := s.rdb.WithContext(ctx).Preload("Group").Preload("Membership").First(&t, id).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("models: thread page: %w", err)
+	}
+	a, err := s.groupAccessFor(ctx, s.rdb, v, t.Group)
+	if err != nil {
+		return nil, err
+	}
+	if !a.CanRead {
+		return nil, ErrNotFound
+	}
+	tp := &ThreadPage{Access: a, Thread: t, Page: page}
+	q := s.rdb.WithContext(ctx).Preload("Membership").Preload("Clinician").Where("thread_id = ?", t.ID)
+	if !a.Moderates {
+		// Held posts are for their author and the moderators.
+		if a.Membership != nil {
+			q = q.Where("status <> ? OR membership_id = ?", PostHeld, a.Membership.ID)
+		} else {
+			q = q.Where("status <> ?", PostHeld)
+		}
+	}
+	var ps []Post
+	if err := q.Order("id").Offset((page - 1) * PageSize).Limit(PageSize + 1).Find(&ps).Error; err != nil {
+		return nil, fmt.Errorf("models: thread page: %w", err)
+	}
+	if len(ps) > PageSize {
+		tp.HasNext, ps = true, ps[:PageSize]
+	}
+	if page > 1 && len(ps) == 0 {
+		return nil, ErrNotFound
+	}
+	tp.Posts = ps
+	return tp, nil
+}
