@@ -160,7 +160,7 @@ func (s *Store) access(v *Viewer, g *Group, m *Membership) *GroupAccess {
 	a.Moderates = admin || (active && (m.Role == MemberModerator || m.Role == MemberOwner))
 	if v != nil && v.User.Active() {
 		a.CanPost = active && m.Status == MemberActive
-		canJoinHere := g.Visibility != VisibilitySecret && (g.Visibility != VisibilityProfessional || clinician)
+		canJoinHere := admin || (g.Visibility != VisibilitySecret && (g.Visibility != VisibilityProfessional || clinician))
 		a.CanJoin = !active && (m == nil || m.Status == MemberLeft) && canJoinHere
 	}
 	return a

@@ -1,0 +1,180 @@
+package models
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestCreateThreadAndReply(t *testing.T) {
+	s := NewTestStore(t)
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	ann := mustViewer(t, s, "ann", RoleMember)
+	ben := mustViewer(t, s, "ben", RoleMember)
+	mustGroup(t, s, admin, "t2d", VisibilityOpen)
+	am := mustJoin(t, s, ann, "t2d", MemberActive)
+	bm := mustJoin(t, s, ben, "t2d", MemberActive)
+
+	th, first, err := s.CreateThread(ctx, ann, "t2d", ThreadInput{Title: "  Metformin and mornings ", Body: "Does it get **easier**?", Kind: KindQuestion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := th.Title, "Metformin and mornings"; got != want {
+		t.Fatalf("title %q, want %q", got, want)
+	}
+	if !strings.Contains(first.BodyHTML, "<strong>easier</strong>") {
+		t.Fatalf("body not rendered: %q", first.BodyHTML)
+	}
+	if got, want := *first.MembershipID, am.ID; got != want {
+		t.Fatalf("post points at membership %d, want %d", got, want)
+	}
+	p, err := s.CreatePost(ctx, ben, th.ID, PostInput{Body: "It did for me after two weeks."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := *p.MembershipID, bm.ID; got != want {
+		t.Fatalf("reply points at membership %d, want %d", got, want)
+	}
+	tp, err := s.ThreadPage(ctx, nil, th.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tp.Thread.ReplyCount, 1; got != want {
+		t.Fatalf("reply count %d, want %d", got, want)
+	}
+	if got, want := len(tp.Posts), 2; got != want {
+		t.Fatalf("%d posts, want %d", got, want)
+	}
+	if got, want := tp.Posts[1].Membership.Pseudonym, bm.Pseudonym; got != want {
+		t.Fatalf("reply author %q, want %q", got, want)
+	}
+	gp, err := s.GroupPage(ctx, nil, "t2d", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := gp.Access.Group.ThreadCount, 1; got != want {
+		t.Fatalf("thread count %d, want %d", got, want)
+	}
+}
+
+func TestPostingRules(t *testing.T) {
+	s := NewTestStore(t)
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	ann := mustViewer(t, s, "ann", RoleMember)
+	stranger := mustViewer(t, s, "stranger", RoleMember)
+	mustGroup(t, s, admin, "pain", VisibilityOpen)
+	mustJoin(t, s, ann, "pain", MemberActive)
+	th, _, err := s.CreateThread(ctx, ann, "pain", ThreadInput{Title: "Flare days", Body: "How do you cope?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("visitor", func(t *testing.T) {
+		_, err := s.CreatePost(ctx, nil, th.ID, PostInput{Body: "hi"})
+		wantCode(t, err, EUNAUTHORIZED)
+	})
+	t.Run("not a member", func(t *testing.T) {
+		_, err := s.CreatePost(ctx, stranger, th.ID, PostInput{Body: "hi"})
+		wantCode(t, err, EFORBIDDEN)
+	})
+	t.Run("empty body", func(t *testing.T) {
+		_, err := s.CreatePost(ctx, ann, th.ID, PostInput{Body: "   \n "})
+		wantField(t, err, "body")
+	})
+	t.Run("huge body", func(t *testing.T) {
+		_, err := s.CreatePost(ctx, ann, th.ID, PostInput{Body: strings.Repeat("a", MaxBodyRunes+1)})
+		wantField(t, err, "body")
+	})
+	t.Run("long content warning", func(t *testing.T) {
+		_, err := s.CreatePost(ctx, ann, th.ID, PostInput{Body: "ok", ContentWarning: strings.Repeat("x", 61)})
+		wantField(t, err, "content_warning")
+	})
+	t.Run("missing thread", func(t *testing.T) {
+		_, err := s.CreatePost(ctx, ann, 9999, PostInput{Body: "hi"})
+		if !errors.Is(err, ErrNotFound) {
+			t.Fatalf("got %v, want not found", err)
+		}
+	})
+	t.Run("bad thread input", func(t *testing.T) {
+		_, _, err := s.CreateThread(ctx, ann, "pain", ThreadInput{Title: "", Body: "", Kind: "poll"})
+		wantField(t, err, "title")
+		wantField(t, err, "body")
+		wantField(t, err, "kind")
+	})
+	t.Run("member cannot post as clinician", func(t *testing.T) {
+		_, err := s.CreatePost(ctx, ann, th.ID, PostInput{Body: "trust me", AsClinician: true})
+		wantCode(t, err, EFORBIDDEN)
+	})
+	t.Run("locked thread", func(t *testing.T) {
+		s.db.Model(&Thread{}).Where("id = ?", th.ID).Update("locked", true)
+		defer s.db.Model(&Thread{}).Where("id = ?", th.ID).Update("locked", false)
+		_, err := s.CreatePost(ctx, ann, th.ID, PostInput{Body: "hello"})
+		wantCode(t, err, EFORBIDDEN)
+	})
+	// Nothing half-written: only the opening post exists.
+	var n int64
+	s.db.Model(&Post{}).Count(&n)
+	if n != 1 {
+		t.Fatalf("%d posts stored, want 1", n)
+	}
+}
+
+func TestClinicianVoiceLinksToNoMembership(t *testing.T) {
+	s := NewTestStore(t)
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	ann := mustViewer(t, s, "ann", RoleMember)
+	doc := mustViewer(t, s, "rivera", RoleClinician)
+	mustGroup(t, s, admin, "t2d", VisibilityOpen)
+	mustJoin(t, s, ann, "t2d", MemberActive)
+	th, _, err := s.CreateThread(ctx, ann, "t2d", ThreadInput{Title: "HbA1c question", Body: "What is a good number?", Kind: KindQuestion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.CreatePost(ctx, doc, th.ID, PostInput{Body: "It depends on you; ask your team.", AsClinician: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.MembershipID != nil {
+		t.Fatal("a clinician-voice post points at a membership")
+	}
+	tp, _ := s.ThreadPage(ctx, nil, th.ID, 1)
+	if !tp.Thread.ClinicianAnswered {
+		t.Fatal("thread not marked as answered by a clinician")
+	}
+	if tp.Posts[1].Clinician == nil || tp.Posts[1].Clinician.DisplayName == "" {
+		t.Fatal("clinician post lacks its credential")
+	}
+}
+
+func TestThreadPagination(t *testing.T) {
+	s := NewTestStore(t)
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	mustGroup(t, s, admin, "g", VisibilityOpen)
+	mustJoin(t, s, admin, "g", MemberActive)
+	th, _, err := s.CreateThread(ctx, admin, "g", ThreadInput{Title: "Long thread", Body: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range PageSize {
+		if _, err := s.CreatePost(ctx, admin, th.ID, PostInput{Body: "reply " + string(rune('a'+i%26))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p1, _ := s.ThreadPage(ctx, nil, th.ID, 1)
+	if !p1.HasNext || len(p1.Posts) != PageSize {
+		t.Fatalf("page 1: %d posts, has_next %v", len(p1.Posts), p1.HasNext)
+	}
+	p2, _ := s.ThreadPage(ctx, nil, th.ID, 2)
+	if p2.HasNext || len(p2.Posts) != 1 {
+		t.Fatalf("page 2: %d posts, has_next %v", len(p2.Posts), p2.HasNext)
+	}
+	if _, err := s.ThreadPage(ctx, nil, th.ID, 3); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("page 3: %v, want not found", err)
+	}
+	_, err = s.ThreadPage(ctx, nil, th.ID, MaxPage+1)
+	wantField(t, err, "page")
+	n, _ := s.PostPageNumber(ctx, th.ID, p2.Posts[0].ID)
+	if n != 2 {
+		t.Fatalf("last post on page %d, want 2", n)
+	}
+}
