@@ -46,10 +46,12 @@ func setupProviders(cfg Config) ([]provider, error) {
 	}
 	if cfg.OIDCIssuer != "" {
 		discovery := strings.TrimRight(cfg.OIDCIssuer, "/") + "/.well-known/openid-configuration"
-		p, err := openidConnect.NewNamed("oidc", cfg.OIDCClientID, cfg.OIDCClientSecret, callback("oidc"), discovery, "openid")
+		p, err := openidConnect.New(cfg.OIDCClientID, cfg.OIDCClientSecret, callback("oidc"), discovery, "openid")
 		if err != nil {
 			return nil, fmt.Errorf("could not reach the OpenID Connect provider at HAVEN_OIDC_ISSUER=%s: %w", cfg.OIDCIssuer, err)
 		}
+		// Register it as "oidc", the name in /auth/oidc (NewNamed would make it "oidc-oidc").
+		p.SetName("oidc")
 		gp = append(gp, p)
 		ps = append(ps, provider{Name: "oidc", Label: cfg.OIDCName})
 	}
@@ -87,11 +89,17 @@ func (h *handler) beginAuth(c echo.Context) error {
 		return models.ErrNotFound
 	}
 	req := gothic.GetContextWithProvider(c.Request(), name)
+	// gothic uses a ?state= in the request as the OAuth state when there is one. The
+	// state must be ours alone, or an attacker could plant a state they know in a
+	// victim's browser and sign the victim in to the attacker's account.
+	req = req.Clone(req.Context())
+	req.URL.RawQuery = ""
 	to, err := gothic.GetAuthURL(c.Response(), req)
 	if err != nil {
 		h.log.Warn("begin sign-in", "provider", name, "err", err)
 		return echo.NewHTTPError(http.StatusBadGateway, "We could not start signing you in with this provider. Please try again.")
 	}
+	h.sessions.setNext(c, safeNext(c.QueryParam("next")))
 	return c.Redirect(http.StatusFound, to)
 }
 
@@ -122,7 +130,7 @@ func (h *handler) finishAuth(c echo.Context) error {
 	if err := h.sessions.signIn(c, u.ID); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/")
+	return c.Redirect(http.StatusSeeOther, h.sessions.takeNext(c))
 }
 
 // localSignInForm is what POST /auth/local takes.

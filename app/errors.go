@@ -125,4 +125,3 @@ func (h *handler) handleError(err error, c echo.Context) {
 func badRequest(msg string) error {
 	return echo.NewHTTPError(http.StatusBadRequest, msg)
 }
-

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/labstack/echo/v4"
 )
 
 // setupForum makes an admin, an open and a closed group, and a member in the open one.
@@ -266,4 +268,19 @@ func TestStaticAssets(t *testing.T) {
 	c.getHTML("/static/static.go").mustStatus(404)
 	c.getHTML("/static/../go.mod").mustStatus(404)
 	c.getHTML("/static/nope.css").mustStatus(404)
+}
+
+func TestPanicIsA500WithoutStack(t *testing.T) {
+	ta := newTestApp(t)
+	ta.echo.GET("/boom", func(echo.Context) error { panic("secret internal detail") })
+	c := ta.newClient()
+	for _, res := range []*response{c.get("/boom"), c.getHTML("/boom")} {
+		res.mustStatus(500)
+		if strings.Contains(res.body, "secret internal detail") || strings.Contains(res.body, "goroutine") {
+			t.Fatalf("the 500 response leaks the panic: %s", res.body)
+		}
+	}
+	if got := c.get("/boom").errorCode(); got != "internal" {
+		t.Fatalf("error code %q, want internal", got)
+	}
 }

@@ -18,10 +18,10 @@ type clinicianJSON struct {
 
 // meView is the viewer's own account: for their eyes only.
 type meView struct {
-	Role        string           `json:"role"`
-	Clinician   *clinicianJSON   `json:"clinician"`
-	Memberships []membershipJSON `json:"memberships"`
-	CSRFToken   string           `json:"csrf_token"`
+	Role        string            `json:"role"`
+	Clinician   *clinicianJSON    `json:"clinician"`
+	Memberships []membershipJSON  `json:"memberships"`
+	CSRFToken   string            `json:"csrf_token"`
 	Groups      map[string]string `json:"-"` // slug → name, for the page
 }
 

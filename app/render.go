@@ -62,10 +62,10 @@ func (r *renderer) funcs() template.FuncMap {
 			return "/static/" + name + "?v=" + r.assets[name]
 		},
 		// html marks HTML that the Markdown pipeline rendered and sanitised at write time.
-		"html": func(s string) template.HTML { return template.HTML(s) },
-		"time": func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
+		"html":    func(s string) template.HTML { return template.HTML(s) },
+		"time":    func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
 		"isotime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"ago":    ago,
+		"ago":     ago,
 		"plural": func(n int, one, many string) string {
 			if n == 1 {
 				return fmt.Sprintf("%d %s", n, one)

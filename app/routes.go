@@ -20,21 +20,22 @@ func (h *handler) routes(e *echo.Echo) {
 	e.GET("/groups/:slug", h.showGroup)
 	e.GET("/threads/:id", h.showThread)
 
-	// Members: signed in.
-	m := e.Group("", requireUser)
-	m.POST("/auth/logout", h.logout)
-	m.GET("/me", h.me)
-	m.POST("/groups/:slug/join", h.joinGroup)
-	m.POST("/groups/:slug/leave", h.leaveGroup)
-	m.POST("/groups/:slug/pseudonym", h.newPseudonym)
-	m.GET("/groups/:slug/threads/new", h.newThread)
-	m.POST("/groups/:slug/threads", h.createThread)
-	m.POST("/threads/:id/posts", h.createPost)
+	// Members: signed in. (Route middleware, not a Group: a Group's middleware would
+	// also answer unknown URLs with a sign-in redirect instead of a 404.)
+	m := requireUser
+	e.POST("/auth/logout", h.logout, m)
+	e.GET("/me", h.me, m)
+	e.POST("/groups/:slug/join", h.joinGroup, m)
+	e.POST("/groups/:slug/leave", h.leaveGroup, m)
+	e.POST("/groups/:slug/pseudonym", h.newPseudonym, m)
+	e.GET("/groups/:slug/threads/new", h.newThread, m)
+	e.POST("/groups/:slug/threads", h.createThread, m)
+	e.POST("/threads/:id/posts", h.createPost, m)
 	// Group owners and admins; the store checks which.
-	m.POST("/groups/:slug/moderators", h.setModerator)
+	e.POST("/groups/:slug/moderators", h.setModerator, m)
 
 	// Admins.
-	a := e.Group("", requireAdmin)
-	a.GET("/groups/new", h.newGroup)
-	a.POST("/groups", h.createGroup)
+	a := requireAdmin
+	e.GET("/groups/new", h.newGroup, a)
+	e.POST("/groups", h.createGroup, a)
 }

@@ -3,8 +3,8 @@ package app
 import (
 	"crypto/hmac"
 	"crypto/rand"
-	"encoding/hex"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"time"
@@ -18,6 +18,7 @@ import (
 const (
 	sessionCookie = "haven_session"
 	flashCookie   = "haven_flash"
+	nextCookie    = "haven_next"
 	csrfCookie    = "_csrf"
 	sessionMaxAge = 30 * 24 * time.Hour
 	csrfMaxAge    = 7 * 24 * time.Hour
@@ -83,8 +84,8 @@ func (s *sessions) signIn(c echo.Context, userID int64) error {
 
 // signOut ends the session.
 func (s *sessions) signOut(c echo.Context) {
-	c.SetCookie(s.cookie(sessionCookie, "", -1))
-	c.SetCookie(s.cookie(csrfCookie, "", -1))
+	c.SetCookie(s.cookie(sessionCookie, "", -time.Second))
+	c.SetCookie(s.cookie(csrfCookie, "", -time.Second))
 }
 
 // setFlash leaves a short message for the next page the browser shows.
@@ -101,12 +102,40 @@ func (s *sessions) takeFlash(c echo.Context) string {
 	if err != nil {
 		return ""
 	}
-	c.SetCookie(s.cookie(flashCookie, "", -1))
+	c.SetCookie(s.cookie(flashCookie, "", -time.Second))
 	var msg string
 	if s.codec.Decode(flashCookie, ck.Value, &msg) != nil {
 		return ""
 	}
 	return msg
+}
+
+// setNext remembers, across the provider's round trip, where to go after sign-in.
+func (s *sessions) setNext(c echo.Context, next string) {
+	if next == "/" {
+		return
+	}
+	if v, err := s.codec.Encode(nextCookie, next); err == nil {
+		ck := s.cookie(nextCookie, v, 10*time.Minute)
+		ck.Path = "/auth"
+		c.SetCookie(ck)
+	}
+}
+
+// takeNext returns and clears the remembered destination: a local path, or "/".
+func (s *sessions) takeNext(c echo.Context) string {
+	ck, err := c.Cookie(nextCookie)
+	if err != nil {
+		return "/"
+	}
+	clear := s.cookie(nextCookie, "", -1)
+	clear.Path = "/auth"
+	c.SetCookie(clear)
+	var next string
+	if s.codec.Decode(nextCookie, ck.Value, &next) != nil {
+		return "/"
+	}
+	return safeNext(next)
 }
 
 // viewer returns the signed-in viewer, or nil for a visitor.

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/labstack/echo/v4"
+
 	"haven/models"
 )
 
@@ -21,6 +23,7 @@ type testApp struct {
 	store *models.Store
 	srv   *httptest.Server
 	cfg   Config
+	echo  *echo.Echo
 }
 
 // localConfig is a local-mode configuration for tests.
@@ -53,7 +56,7 @@ func newTestAppWith(t testing.TB, cfg Config) *testApp {
 	srv.Config.Handler = e
 	srv.Start()
 	t.Cleanup(srv.Close)
-	ta.srv, ta.cfg = srv, cfg
+	ta.srv, ta.cfg, ta.echo = srv, cfg, e
 	return ta
 }
 

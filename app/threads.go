@@ -3,8 +3,8 @@ package app
 import (
 	"errors"
 	"fmt"
-	"time"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 

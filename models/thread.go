@@ -193,7 +193,7 @@ type ThreadPage struct {
 
 // CanReply reports whether the viewer may reply on this page.
 func (tp *ThreadPage) CanReply() bool {
-	return tp.Access.CanPost && !tp.Thread.Locked
+	return tp.Access.CanPost && (!tp.Thread.Locked || tp.Access.Moderates)
 }
 
 // ThreadPage loads a thread and one page of its posts, oldest first; a thread v may

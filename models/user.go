@@ -164,8 +164,7 @@ func (s *Store) LocalSignIn(ctx context.Context, name, role string) (*User, erro
 		var c Clinician
 		err := tx.Where("user_id = ?", u.ID).First(&c).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			title := strings.ToUpper(name[:1]) + name[1:]
-			c = Clinician{UserID: u.ID, DisplayName: "Dr. " + title, Credential: "MD", Specialty: "General practice",
+			c = Clinician{UserID: u.ID, DisplayName: clinicianName(name), Credential: "MD", Specialty: "General practice",
 				Jurisdiction: "Local", Status: "verified", CreatedAt: s.now()}
 			return tx.Create(&c).Error
 		}
@@ -221,4 +220,17 @@ func (s *Store) ViewerByID(ctx context.Context, id int64) (*Viewer, error) {
 		}
 	}
 	return v, nil
+}
+
+// clinicianName makes a display name for a local development clinician:
+// "dr-rivera" becomes "Dr. Rivera".
+func clinicianName(name string) string {
+	words := strings.FieldsFunc(name, func(r rune) bool { return r == '-' || r == '_' || r == '.' || r == ' ' })
+	if len(words) > 1 && (words[0] == "dr" || words[0] == "doctor") {
+		words = words[1:]
+	}
+	for i, w := range words {
+		words[i] = strings.ToUpper(w[:1]) + w[1:]
+	}
+	return "Dr. " + strings.Join(words, " ")
 }

@@ -10,7 +10,7 @@ import (
 func TestVisibilityMatrix(t *testing.T) {
 	s := NewTestStore(t)
 	admin := mustViewer(t, s, "admin", RoleAdmin)
-	member := mustViewer(t, s, "member", RoleMember)   // joins every group it can
+	member := mustViewer(t, s, "member", RoleMember)     // joins every group it can
 	outsider := mustViewer(t, s, "outsider", RoleMember) // joins nothing
 	clinician := mustViewer(t, s, "doc", RoleClinician)
 	var visitor *Viewer
