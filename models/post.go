@@ -140,9 +140,12 @@ func (s *Store) CreatePost(ctx context.Context, v *Viewer, threadID int64, in Po
 			return err
 		}
 		if p.MembershipID != nil {
-			return tx.Model(&Membership{}).Where("id = ?", *p.MembershipID).UpdateColumn("post_count", gorm.Expr("post_count + 1")).Error
+			if err := tx.Model(&Membership{}).Where("id = ?", *p.MembershipID).UpdateColumn("post_count", gorm.Expr("post_count + 1")).Error; err != nil {
+				return err
+			}
 		}
-		return nil
+		t.Group = a.Group
+		return s.afterPostWrite(ctx, tx, &t, &p)
 	})
 	if err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -161,4 +164,13 @@ func (s *Store) PostPageNumber(ctx context.Context, threadID, postID int64) (int
 		return 0, wrapErr("post page", err)
 	}
 	return int((n-1)/PageSize) + 1, nil
+}
+
+// afterPostWrite does the write-time work every new post needs, in the transaction
+// that wrote it: the search index and notifications.
+func (s *Store) afterPostWrite(ctx context.Context, tx *gorm.DB, t *Thread, p *Post) error {
+	if err := s.indexPost(ctx, tx, t, p); err != nil {
+		return err
+	}
+	return s.notifyNewPost(ctx, tx, t, p)
 }

@@ -116,7 +116,7 @@ func (s *Store) CreateThread(ctx context.Context, v *Viewer, slug string, in Thr
 		}
 		t.Group, t.Membership = a.Group, a.Membership
 		p.Membership = a.Membership
-		return nil
+		return s.afterPostWrite(ctx, tx, &t, &p)
 	})
 	if err != nil {
 		return nil, nil, wrapErr("create thread", err)
