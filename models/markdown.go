@@ -68,7 +68,7 @@ var sanitizer = func() *bluemonday.Policy {
 	p.AllowAttrs("href").OnElements("a")
 	p.AllowURLSchemes("http", "https", "mailto")
 	p.RequireParseableURLs(true)
-	p.AllowRelativeURLs(false)
+	p.AllowRelativeURLs(true)
 	p.RequireNoFollowOnLinks(true)
 	p.AllowAttrs("class").Matching(bluemonday.SpaceSeparatedTokens).OnElements("code")
 	p.AllowAttrs("rel").Matching(regexp.MustCompile(`^nofollow ugc noopener$`)).OnElements("a")

@@ -224,7 +224,7 @@ func (s *Store) SetModerator(ctx context.Context, v *Viewer, slug, pseudonym, ro
 		return nil, ErrUnauthenticated
 	}
 	if role != MemberModerator && role != MemberRegular && role != MemberOwner {
-		return nil, &ValidationError{Fields: map[string]string{"role": "choose moderator or member"}}
+		return nil, &ValidationError{Fields: map[string]string{"role": "choose moderator, member or (admins only) owner"}}
 	}
 	var out Membership
 	err := s.tx(ctx, func(tx *gorm.DB) error {

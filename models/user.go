@@ -61,7 +61,7 @@ type Clinician struct {
 	Credential    string `gorm:"size:40;not null"`
 	Specialty     string `gorm:"size:120"`
 	Jurisdiction  string `gorm:"size:120"`
-	LicenseNumber string `gorm:"size:80"`
+	LicenseNumber string `gorm:"size:80" json:"-"`
 	Status        string `gorm:"size:16;not null;default:pending"` // pending, verified, rejected, expired
 	ExpiresAt     *time.Time
 	CreatedAt     time.Time `gorm:"not null"`
