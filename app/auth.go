@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	gsessions "github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -17,6 +18,9 @@ import (
 
 	"haven/models"
 )
+
+// oidcDiscoveryTimeout bounds the wait for the OpenID Connect discovery document.
+const oidcDiscoveryTimeout = 15 * time.Second
 
 // provider is a configured sign-in provider, as the sign-in page lists it.
 type provider struct {
@@ -46,9 +50,26 @@ func setupProviders(cfg Config) ([]provider, error) {
 	}
 	if cfg.OIDCIssuer != "" {
 		discovery := strings.TrimRight(cfg.OIDCIssuer, "/") + "/.well-known/openid-configuration"
-		p, err := openidConnect.New(cfg.OIDCClientID, cfg.OIDCClientSecret, callback("oidc"), discovery, "openid")
-		if err != nil {
-			return nil, fmt.Errorf("could not reach the OpenID Connect provider at HAVEN_OIDC_ISSUER=%s: %w", cfg.OIDCIssuer, err)
+		// goth reads the discovery document with a client that has no timeout: bound it
+		// here so that an issuer that never answers cannot hang start-up.
+		type result struct {
+			p   *openidConnect.Provider
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			p, err := openidConnect.New(cfg.OIDCClientID, cfg.OIDCClientSecret, callback("oidc"), discovery, "openid")
+			done <- result{p, err}
+		}()
+		var p *openidConnect.Provider
+		select {
+		case r := <-done:
+			if r.err != nil {
+				return nil, fmt.Errorf("could not reach the OpenID Connect provider at HAVEN_OIDC_ISSUER=%s: %w", cfg.OIDCIssuer, r.err)
+			}
+			p = r.p
+		case <-time.After(oidcDiscoveryTimeout):
+			return nil, fmt.Errorf("the OpenID Connect provider at HAVEN_OIDC_ISSUER=%s did not answer within %s", cfg.OIDCIssuer, oidcDiscoveryTimeout)
 		}
 		// Register it as "oidc", the name in /auth/oidc (NewNamed would make it "oidc-oidc").
 		p.SetName("oidc")

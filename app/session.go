@@ -45,9 +45,14 @@ func newSessions(secret []byte, secure bool) *sessions {
 	return &sessions{codec: codec, secure: secure}
 }
 
+// cookie builds one of Haven's cookies; a negative maxAge deletes it.
 func (s *sessions) cookie(name, value string, maxAge time.Duration) *http.Cookie {
+	seconds := int(maxAge / time.Second)
+	if maxAge < 0 {
+		seconds = -1 // "Max-Age=0": delete now (-1ns / time.Second would be 0: no Max-Age at all)
+	}
 	return &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: s.secure,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(maxAge / time.Second)}
+		SameSite: http.SameSiteLaxMode, MaxAge: seconds}
 }
 
 // userID returns the user id in the request's session cookie, or 0.
@@ -113,6 +118,12 @@ func (s *sessions) takeFlash(c echo.Context) string {
 // setNext remembers, across the provider's round trip, where to go after sign-in.
 func (s *sessions) setNext(c echo.Context, next string) {
 	if next == "/" {
+		// Forget any destination left by an abandoned sign-in.
+		if _, err := c.Cookie(nextCookie); err == nil {
+			clear := s.cookie(nextCookie, "", -time.Second)
+			clear.Path = "/auth"
+			c.SetCookie(clear)
+		}
 		return
 	}
 	if v, err := s.codec.Encode(nextCookie, next); err == nil {
