@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -54,7 +55,11 @@ func classify(err error) (int, apiError) {
 	var ve *models.ValidationError
 	var de *models.Error
 	var he *echo.HTTPError
+	var pd *models.PersonalDataError
 	switch {
+	case errors.As(err, &pd):
+		return http.StatusUnprocessableEntity, apiError{Code: "personal_data", Matches: pd.Matches,
+			Message: personalDataMessage(pd)}
 	case errors.As(err, &ve):
 		return http.StatusUnprocessableEntity, apiError{Code: models.EINVALID, Message: "Some fields need attention.", Fields: ve.Fields}
 	case errors.As(err, &de):
@@ -124,4 +129,19 @@ func (h *handler) handleError(err error, c echo.Context) {
 // badRequest is the error for input that cannot be parsed at all.
 func badRequest(msg string) error {
 	return echo.NewHTTPError(http.StatusBadRequest, msg)
+}
+
+var personalDataNames = map[string]string{
+	models.PDPhone: "a phone number", models.PDEmail: "an email address", models.PDAddress: "a postal address",
+	models.PDDateOfBirth: "a date of birth", models.PDNHSNumber: "an NHS number", models.PDRecordNumber: "a medical record number",
+}
+
+// personalDataMessage asks the author, in words, to confirm before posting.
+func personalDataMessage(pd *models.PersonalDataError) string {
+	names := make([]string, 0, len(pd.Matches))
+	for _, m := range pd.Matches {
+		names = append(names, personalDataNames[m])
+	}
+	return "Your post seems to include " + strings.Join(names, ", ") +
+		". Others could use it to find out who you are. Remove it, or confirm that you want to post it as it is."
 }

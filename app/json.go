@@ -139,6 +139,8 @@ type pageJSON struct {
 
 // noticeJSON tells an author what the server noticed about their post.
 type noticeJSON struct {
-	Kind   string `json:"kind"`
-	Reason string `json:"reason,omitempty"`
+	Kind      string         `json:"kind"`
+	Reason    string         `json:"reason,omitempty"`
+	Resources []resourceJSON `json:"resources,omitempty"`
+	Emergency string         `json:"emergency,omitempty"`
 }

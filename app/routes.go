@@ -12,6 +12,7 @@ func (h *handler) routes(e *echo.Echo) {
 	e.GET("/healthz", h.healthz)
 	e.GET("/static/*", staticFiles())
 	e.GET("/signin", h.signIn)
+	e.GET("/crisis", h.crisis)
 	e.GET("/auth/local", h.localSignIn)
 	e.POST("/auth/local", h.postLocalSignIn)
 	e.GET("/auth/:provider", h.beginAuth)

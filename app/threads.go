@@ -49,8 +49,8 @@ func (h *handler) createThread(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	t, p, err := h.store.CreateThread(ctx, viewer(c), c.Param("slug"), in)
-	var ve *models.ValidationError
-	if errors.As(err, &ve) && !wantsJSON(c) {
+	ve := formErrors(err)
+	if ve != nil && !wantsJSON(c) {
 		// Re-render the form with what the person typed: drafts are never lost.
 		a, aerr := h.store.GroupAccess(ctx, viewer(c), c.Param("slug"))
 		if aerr != nil || a.Membership == nil {
@@ -64,9 +64,10 @@ func (h *handler) createThread(c echo.Context) error {
 	}
 	if wantsJSON(c) {
 		return c.JSON(http.StatusCreated, map[string]any{"thread": newThreadJSON(t), "post": newPostJSON(p),
-			"notices": []noticeJSON{}})
+			"notices": notices(c, p)})
 	}
-	return redirect(c, fmt.Sprintf("/threads/%d", t.ID))
+	flashHeld(h, c, p)
+	return redirect(c, afterPostURL(c, p, fmt.Sprintf("/threads/%d", t.ID)))
 }
 
 // threadView is a thread's page: the thread, a page of posts and the reply form.
@@ -134,8 +135,8 @@ func (h *handler) createPost(c echo.Context) error {
 		return badRequest("could not read the reply: " + bindMessage(err))
 	}
 	p, err := h.store.CreatePost(c.Request().Context(), viewer(c), id, in)
-	var ve *models.ValidationError
-	if errors.As(err, &ve) && !wantsJSON(c) {
+	ve := formErrors(err)
+	if ve != nil && !wantsJSON(c) {
 		tv, terr := h.threadView(c, id, 1)
 		if terr != nil {
 			return err
@@ -147,9 +148,10 @@ func (h *handler) createPost(c echo.Context) error {
 		return err
 	}
 	if wantsJSON(c) {
-		return c.JSON(http.StatusCreated, map[string]any{"post": newPostJSON(p), "notices": []noticeJSON{}})
+		return c.JSON(http.StatusCreated, map[string]any{"post": newPostJSON(p), "notices": notices(c, p)})
 	}
-	return redirect(c, h.postURL(c, id, p.ID))
+	flashHeld(h, c, p)
+	return redirect(c, afterPostURL(c, p, h.postURL(c, id, p.ID)))
 }
 
 // postURL is the address of a post on its thread's last page.
@@ -159,4 +161,27 @@ func (h *handler) postURL(c echo.Context, threadID, postID int64) string {
 		return fmt.Sprintf("/threads/%d#post-%d", threadID, postID)
 	}
 	return fmt.Sprintf("/threads/%d?page=%d#post-%d", threadID, n, postID)
+}
+
+// formErrors turns an error a form can show beside its fields into a
+// ValidationError: a personal-data question becomes the confirm_personal_data field.
+func formErrors(err error) *models.ValidationError {
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		return ve
+	}
+	var pd *models.PersonalDataError
+	if errors.As(err, &pd) {
+		return &models.ValidationError{Fields: map[string]string{"confirm_personal_data": personalDataMessage(pd)}}
+	}
+	return nil
+}
+
+// flashHeld tells the author when their post waits for a moderator.
+func flashHeld(h *handler, c echo.Context, p *models.Post) {
+	for _, n := range p.Notices {
+		if n.Kind == models.NoticeHeld {
+			h.sessions.setFlash(c, n.Reason)
+		}
+	}
 }

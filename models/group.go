@@ -241,7 +241,8 @@ func wrapErr(op string, err error) error {
 	}
 	var de *Error
 	var ve *ValidationError
-	if errors.As(err, &de) || errors.As(err, &ve) {
+	var pd *PersonalDataError
+	if errors.As(err, &de) || errors.As(err, &ve) || errors.As(err, &pd) {
 		return err
 	}
 	if errors.Is(err, gorm.ErrRecordNotFound) {

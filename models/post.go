@@ -39,14 +39,75 @@ type Post struct {
 	BodyHTML       string      `gorm:"type:text;not null"`
 	ContentWarning string      `gorm:"size:60;not null;default:''"`
 	Status         string      `gorm:"size:16;not null;default:published"`
-	StatusReason   string      `gorm:"size:500;not null;default:''"`
-	Version        int         `gorm:"not null;default:1"`
-	SupportCount   int         `gorm:"not null;default:0"`
-	HelpfulCount   int         `gorm:"not null;default:0"`
-	SameHereCount  int         `gorm:"not null;default:0"`
-	EditedAt       *time.Time
-	CreatedAt      time.Time `gorm:"not null;index:idx_post_thread,priority:2"`
-	UpdatedAt      time.Time
+	// Crisis is set when the post matched crisis language: it is never auto-hidden.
+	Crisis        bool   `gorm:"not null;default:false"`
+	StatusReason  string `gorm:"size:500;not null;default:''"`
+	Version       int    `gorm:"not null;default:1"`
+	SupportCount  int    `gorm:"not null;default:0"`
+	HelpfulCount  int    `gorm:"not null;default:0"`
+	SameHereCount int    `gorm:"not null;default:0"`
+	EditedAt      *time.Time
+	CreatedAt     time.Time `gorm:"not null;index:idx_post_thread,priority:2"`
+	UpdatedAt     time.Time
+	// Notices tells the author what the server noticed when the post was written.
+	Notices []Notice `gorm:"-"`
+}
+
+// Notice kinds.
+const (
+	NoticeCrisis = "crisis" // crisis language: show the author crisis resources
+	NoticeHeld   = "held"   // the post waits for a moderator
+)
+
+// Notice is something the server noticed about a post as it was written.
+type Notice struct {
+	Kind   string
+	Reason string
+}
+
+// PersonalDataError asks the author to confirm before posting text that looks like
+// personal data; the same input with ConfirmPersonalData set goes through.
+type PersonalDataError struct {
+	Matches []string
+}
+
+func (e *PersonalDataError) Error() string {
+	return "this looks like personal data: " + strings.Join(e.Matches, ", ")
+}
+
+// screen runs the write-time checks on a new post's text: personal data must be
+// confirmed (and is held for review in open groups), and crisis language publishes
+// the post with a crisis notice. It sets p.Status, p.Crisis and p.Notices.
+func screen(p *Post, g *Group, text string, confirmed bool) error {
+	if pd := DetectPersonalData(text); len(pd) > 0 {
+		if !confirmed {
+			return &PersonalDataError{Matches: pd}
+		}
+		if g.Visibility == VisibilityOpen {
+			p.Status = PostHeld
+			p.StatusReason = "held for review: personal data in an open group"
+			p.Notices = append(p.Notices, Notice{Kind: NoticeHeld,
+				Reason: "Your post may contain personal details, and this group is open to anyone, so a moderator will check it before others can see it."})
+		}
+	}
+	if len(DetectCrisis(text)) > 0 {
+		// Crisis posts are answered, not hidden: publish even when held for personal data.
+		p.Crisis = true
+		p.Status = PostPublished
+		p.StatusReason = ""
+		p.Notices = append([]Notice{{Kind: NoticeCrisis}}, removeHeld(p.Notices)...)
+	}
+	return nil
+}
+
+func removeHeld(ns []Notice) []Notice {
+	out := ns[:0]
+	for _, n := range ns {
+		if n.Kind != NoticeHeld {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // AsClinician reports whether the post was made in the clinician voice.
@@ -60,6 +121,8 @@ type PostInput struct {
 	Body           string `json:"body" form:"body"`
 	ContentWarning string `json:"content_warning" form:"content_warning"`
 	AsClinician    bool   `json:"as_clinician" form:"as_clinician"`
+	// ConfirmPersonalData is the author's answer to a PersonalDataError.
+	ConfirmPersonalData bool `json:"confirm_personal_data" form:"confirm_personal_data"`
 }
 
 func validateBody(v *ValidationError, body, cw *string) {
@@ -125,6 +188,9 @@ func (s *Store) CreatePost(ctx context.Context, v *Viewer, threadID int64, in Po
 		}
 		if t.Locked && !a.Moderates {
 			return Errorf(EFORBIDDEN, "this thread is locked")
+		}
+		if err := screen(&p, t.Group, in.Body, in.ConfirmPersonalData); err != nil {
+			return err
 		}
 		if err := tx.Omit("Membership", "Clinician").Create(&p).Error; err != nil {
 			return err

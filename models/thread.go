@@ -50,6 +50,8 @@ type ThreadInput struct {
 	Body           string `json:"body" form:"body"`
 	Kind           string `json:"kind" form:"kind"`
 	ContentWarning string `json:"content_warning" form:"content_warning"`
+	// ConfirmPersonalData is the author's answer to a PersonalDataError.
+	ConfirmPersonalData bool `json:"confirm_personal_data" form:"confirm_personal_data"`
 }
 
 // Validate trims the input and reports what is wrong with it.
@@ -104,6 +106,9 @@ func (s *Store) CreateThread(ctx context.Context, v *Viewer, slug string, in Thr
 		}
 		p = Post{ThreadID: t.ID, MembershipID: &a.Membership.ID, Body: in.Body, BodyHTML: html,
 			ContentWarning: in.ContentWarning, Status: PostPublished, Version: 1, CreatedAt: now, UpdatedAt: now}
+		if err := screen(&p, a.Group, in.Title+"\n"+in.Body, in.ConfirmPersonalData); err != nil {
+			return err
+		}
 		if err := tx.Create(&p).Error; err != nil {
 			return err
 		}
