@@ -112,7 +112,11 @@ func (h *handler) showGroup(c echo.Context) error {
 		Membership: newMembershipJSON(a.Membership, ""), CanRead: a.CanRead, CanPost: a.CanPost, CanJoin: a.CanJoin,
 		Threads: make([]threadJSON, 0, len(gp.Threads)), Page: pageJSON{Number: gp.Page, Size: models.PageSize, HasNext: gp.HasNext}}
 	for i := range gp.Threads {
-		v.Threads = append(v.Threads, newThreadJSON(&gp.Threads[i]))
+		tj := newThreadJSON(&gp.Threads[i])
+		if u, ok := gp.Unread[tj.ID]; ok {
+			tj.setUnread(u)
+		}
+		v.Threads = append(v.Threads, tj)
 	}
 	return h.respond(c, http.StatusOK, "group", v)
 }

@@ -88,6 +88,13 @@ type threadJSON struct {
 	ClinicianAnswered bool       `json:"clinician_answered"`
 	Accepted          bool       `json:"accepted"`
 	AcceptedPostID    *int64     `json:"accepted_post_id"`
+	// Unread counts the posts by others since the viewer last opened the thread; it
+	// is null for visitors and non-members, for threads never opened, and outside
+	// the group page's list. New marks a thread the member never opened that was
+	// started after they joined. See setUnread in notifications.go.
+	Unread            *int   `json:"unread"`
+	New               bool   `json:"new"`
+	FirstUnreadPostID *int64 `json:"first_unread_post_id"`
 }
 
 func newThreadJSON(t *models.Thread) threadJSON {
@@ -117,13 +124,18 @@ type postJSON struct {
 	Reactions      reactionsJSON `json:"reactions"`
 	Label          any           `json:"label"`
 	Version        int           `json:"version"`
+	// Mine lists the viewer's own reactions; Accepted marks the thread's accepted answer.
+	Mine     []string `json:"mine"`
+	Accepted bool     `json:"accepted"`
+	// What the viewer may do with the post, for the page (see decoratePosts in posts.go).
+	CanEdit, CanDelete, CanQuote, CanAccept, CanSeeHistory bool `json:"-"`
 }
 
 func newPostJSON(p *models.Post) postJSON {
 	j := postJSON{ID: p.ID, Author: postAuthor(p), BodyHTML: p.BodyHTML, ContentWarning: p.ContentWarning,
 		Status: p.Status, StatusReason: p.StatusReason, CreatedAt: p.CreatedAt, EditedAt: p.EditedAt,
 		Reactions: reactionsJSON{Support: p.SupportCount, Helpful: p.HelpfulCount, SameHere: p.SameHereCount},
-		Version:   p.Version}
+		Version:   p.Version, Mine: []string{}}
 	if !p.Visible() {
 		j.BodyHTML, j.ContentWarning = "", ""
 	}
@@ -143,4 +155,31 @@ type noticeJSON struct {
 	Reason    string         `json:"reason,omitempty"`
 	Resources []resourceJSON `json:"resources,omitempty"`
 	Emergency string         `json:"emergency,omitempty"`
+}
+
+// notificationJSON is one of the viewer's notifications. Pseudonym is the viewer's
+// own pseudonym in the notification's group, shown to the viewer alone.
+type notificationJSON struct {
+	ID        int64      `json:"id"`
+	Kind      string     `json:"kind"`
+	Group     groupRef   `json:"group"`
+	Pseudonym string     `json:"pseudonym"`
+	Thread    *threadRef `json:"thread"`
+	PostID    *int64     `json:"post_id"`
+	Actor     *string    `json:"actor"`
+	Text      string     `json:"text"`
+	CreatedAt time.Time  `json:"created_at"`
+	Read      bool       `json:"read"`
+}
+
+func newNotificationJSON(it *models.NotificationItem) notificationJSON {
+	j := notificationJSON{ID: it.ID, Kind: it.Kind, Group: groupRef{it.Group.Slug, it.Group.Name},
+		Pseudonym: it.Pseudonym, PostID: it.PostID, Text: it.Text, CreatedAt: it.CreatedAt, Read: it.Read()}
+	if it.Thread != nil {
+		j.Thread = &threadRef{ID: it.Thread.ID, Title: it.Thread.Title}
+	}
+	if it.Actor != "" {
+		j.Actor = strp(it.Actor)
+	}
+	return j
 }

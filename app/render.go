@@ -112,6 +112,8 @@ type page struct {
 	Flash     string
 	Path      string
 	Data      any
+	// Unread is the signed-in viewer's unread notification count, for the bell.
+	Unread int
 }
 
 // wantsJSON reports whether the client asked for JSON.
@@ -140,6 +142,9 @@ func (h *handler) html(c echo.Context, status int, name string, data any) error 
 		Flash:     h.sessions.takeFlash(c),
 		Path:      c.Request().URL.Path,
 		Data:      data,
+	}
+	if p.Viewer != nil {
+		p.Unread = h.unreadNotifications(c)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "base", p); err != nil {

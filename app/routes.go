@@ -32,8 +32,33 @@ func (h *handler) routes(e *echo.Echo) {
 	e.GET("/groups/:slug/threads/new", h.newThread, m)
 	e.POST("/groups/:slug/threads", h.createThread, m)
 	e.POST("/threads/:id/posts", h.createPost, m)
+	// Authors, on their own posts; reactions and answers by members (see posts.go).
+	e.GET("/posts/:id/edit", h.editPostForm, m)
+	e.POST("/posts/:id/edit", h.editPost, m)
+	e.PATCH("/posts/:id", h.editPost, m)
+	e.POST("/posts/:id/delete", h.deletePost, m)
+	e.DELETE("/posts/:id", h.deletePost, m)
+	e.GET("/posts/:id/revisions", h.postRevisions, m)
+	e.POST("/posts/:id/reactions", h.react, m)
+	e.POST("/threads/:id/accept", h.acceptAnswer, m)
+	// Following threads and the viewer's own notifications (see notifications.go).
+	e.POST("/threads/:id/follow", h.followThread, m)
+	e.POST("/threads/:id/unfollow", h.unfollowThread, m)
+	e.GET("/notifications", h.listNotifications, m)
+	e.POST("/notifications/read", h.markNotificationsRead, m)
+	e.GET("/notifications/:id", h.openNotification, m)
 	// Group owners and admins; the store checks which.
 	e.POST("/groups/:slug/moderators", h.setModerator, m)
+
+	e.POST("/posts/:id/reports", h.reportPost, m)
+	e.GET("/groups/:slug/modlog", h.modlog)
+
+	// Moderators (of their groups) and admins; the store scopes every item.
+	e.GET("/moderation/queue", h.queue, m)
+	e.GET("/moderation/items/:id", h.showItem, m)
+	e.POST("/moderation/items/:id/claim", h.claimItem, m)
+	e.POST("/moderation/items/:id/resolve", h.resolveItem, m)
+	e.POST("/moderation/items/:id/notes", h.addNote, m)
 
 	// Admins.
 	a := requireAdmin

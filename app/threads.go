@@ -83,6 +83,11 @@ type threadView struct {
 	Form        models.PostInput  `json:"-"`
 	Errors      map[string]string `json:"-"`
 	SignedIn    bool              `json:"-"`
+	// CanReact is true for active members; Quote is the reply draft ?quote= asked for.
+	CanReact bool       `json:"can_react"`
+	Quote    *quoteJSON `json:"quote,omitempty"`
+	// Following is whether an active member follows the thread; null for others.
+	Following *bool `json:"following"`
 }
 
 func (h *handler) threadView(c echo.Context, id int64, page int) (*threadView, error) {
@@ -104,14 +109,21 @@ func (h *handler) threadView(c echo.Context, id int64, page int) (*threadView, e
 		tv.AsClinician = &authorJSON{DisplayName: v.Clinician.DisplayName, Badge: strp("clinician"),
 			Credential: v.Clinician.Credential, Specialty: v.Clinician.Specialty}
 	}
+	decoratePosts(c, tv, tp)
+	if tp.CanFollow {
+		tv.Following = &tp.Following
+	}
 	return tv, nil
 }
 
-// showThread handles GET /threads/:id.
+// showThread handles GET /threads/:id; ?unread=1 jumps to the first unread post.
 func (h *handler) showThread(c echo.Context) error {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return err
+	}
+	if c.QueryParam("unread") != "" {
+		return h.jumpToUnread(c, id)
 	}
 	n, err := pageParam(c)
 	if err != nil {

@@ -26,6 +26,8 @@ type Store struct {
 	secret  []byte
 	dialect string
 	now     func() time.Time
+	// deadlines overrides DefaultLaneDeadlines per lane.
+	deadlines map[string]time.Duration
 }
 
 // Options tunes Open.
@@ -169,14 +171,24 @@ func (s *Store) Migrate() error {
 	if err := s.db.AutoMigrate(allModels()...); err != nil {
 		return fmt.Errorf("models: migrate: %w", err)
 	}
+	// The full-text index is raw SQL (an FTS4 table, or a tsvector table): see search.go.
+	if err := s.migrateSearch(context.Background()); err != nil {
+		return err
+	}
+	// Groups stored before rules were rendered at write time.
+	if err := s.renderMissingRules(context.Background()); err != nil {
+		return err
+	}
 	return nil
 }
 
 func allModels() []any {
 	return []any{
 		&User{}, &Identity{}, &Clinician{},
-		&Group{}, &Membership{},
-		&Thread{}, &Post{},
+		&Group{}, &Membership{}, &GroupInvite{}, &MemberMute{},
+		&Thread{}, &Post{}, &PostRevision{}, &Reaction{},
+		&ThreadFollow{}, &ThreadRead{}, &Notification{},
+		&QueueItem{}, &Report{}, &ModlogEntry{}, &MemberNote{},
 		&AuditEntry{},
 	}
 }

@@ -27,6 +27,7 @@ type Group struct {
 	Name                  string    `gorm:"size:120;not null"`
 	Description           string    `gorm:"size:2000;not null;default:''"`
 	Rules                 string    `gorm:"size:10000;not null;default:''"`
+	RulesHTML             string    `gorm:"type:text;not null;default:''"` // Rules rendered once, when written
 	Visibility            string    `gorm:"size:16;not null;default:open;index"`
 	PremoderateFirstPosts int       `gorm:"not null;default:0"`
 	MemberCount           int       `gorm:"not null;default:0"`
@@ -100,8 +101,16 @@ func (s *Store) CreateGroup(ctx context.Context, v *Viewer, in GroupInput) (*Gro
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
+	rulesHTML := ""
+	if in.Rules != "" {
+		html, err := RenderMarkdown(in.Rules)
+		if err != nil {
+			return nil, err
+		}
+		rulesHTML = html
+	}
 	now := s.now()
-	g := Group{Slug: in.Slug, Name: in.Name, Description: in.Description, Rules: in.Rules,
+	g := Group{Slug: in.Slug, Name: in.Name, Description: in.Description, Rules: in.Rules, RulesHTML: rulesHTML,
 		Visibility: in.Visibility, PremoderateFirstPosts: in.PremoderateFirstPosts,
 		LastActivityAt: now, CreatedAt: now, UpdatedAt: now}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
@@ -161,7 +170,7 @@ func (s *Store) access(v *Viewer, g *Group, m *Membership) *GroupAccess {
 	if v != nil && v.User.Active() {
 		a.CanPost = active && m.Status == MemberActive
 		canJoinHere := admin || (g.Visibility != VisibilitySecret && (g.Visibility != VisibilityProfessional || clinician))
-		a.CanJoin = !active && (m == nil || m.Status == MemberLeft) && canJoinHere
+		a.CanJoin = !active && (m == nil || m.Status == MemberLeft || m.Status == MemberDenied) && canJoinHere
 	}
 	return a
 }

@@ -22,6 +22,7 @@ const (
 	MemberPending = "pending" // a join request to a closed group
 	MemberLeft    = "left"
 	MemberBanned  = "banned"
+	MemberDenied  = "denied" // a join request a moderator turned down; the person may ask again
 )
 
 // PseudonymCooldown is how long a member waits between pseudonym changes.
@@ -30,15 +31,17 @@ const PseudonymCooldown = 24 * time.Hour
 // Membership is a user in a group, under a pseudonym of that group alone. Posts,
 // reactions and reports point here, never at the user.
 type Membership struct {
-	ID                 int64     `gorm:"primaryKey"`
-	UserID             int64     `gorm:"not null;uniqueIndex:idx_membership_user_group"`
-	User               *User     `gorm:"constraint:OnDelete:CASCADE"`
-	GroupID            int64     `gorm:"not null;uniqueIndex:idx_membership_user_group;uniqueIndex:idx_membership_pseudonym"`
-	Group              *Group    `gorm:"constraint:OnDelete:CASCADE"`
-	Pseudonym          string    `gorm:"size:64;not null;uniqueIndex:idx_membership_pseudonym"`
-	Role               string    `gorm:"size:16;not null;default:member"`
-	Status             string    `gorm:"size:16;not null;default:active"`
-	PostCount          int       `gorm:"not null;default:0"`
+	ID        int64  `gorm:"primaryKey"`
+	UserID    int64  `gorm:"not null;uniqueIndex:idx_membership_user_group"`
+	User      *User  `gorm:"constraint:OnDelete:CASCADE"`
+	GroupID   int64  `gorm:"not null;uniqueIndex:idx_membership_user_group;uniqueIndex:idx_membership_pseudonym"`
+	Group     *Group `gorm:"constraint:OnDelete:CASCADE"`
+	Pseudonym string `gorm:"size:64;not null;uniqueIndex:idx_membership_pseudonym"`
+	Role      string `gorm:"size:16;not null;default:member"`
+	Status    string `gorm:"size:16;not null;default:active"`
+	PostCount int    `gorm:"not null;default:0"`
+	// MutedUntil, set by a moderator, makes the member read-only in the group until then.
+	MutedUntil         *time.Time
 	PseudonymChangedAt time.Time `gorm:"not null"`
 	CreatedAt          time.Time `gorm:"not null"`
 	UpdatedAt          time.Time
@@ -49,9 +52,29 @@ func (m *Membership) IsModerator() bool {
 	return m != nil && m.Status == MemberActive && (m.Role == MemberModerator || m.Role == MemberOwner)
 }
 
-// Join makes v a member of the group: active in open and professional groups, pending
-// (a join request) in closed ones. A member who left gets their old pseudonym back.
+// JoinInput is what a member sends to join a group.
+type JoinInput struct {
+	// AcceptRules must be true to join a group that has rules.
+	AcceptRules bool `json:"accept_rules" form:"accept_rules"`
+}
+
+// rulesAccepted checks that a joiner accepted the group's rules, if it has any.
+func rulesAccepted(g *Group, in JoinInput) error {
+	if strings.TrimSpace(g.Rules) != "" && !in.AcceptRules {
+		return &ValidationError{Fields: map[string]string{"accept_rules": "Please read and accept the group's rules"}}
+	}
+	return nil
+}
+
+// Join is JoinGroup without accepting any rules: it joins only groups without rules.
 func (s *Store) Join(ctx context.Context, v *Viewer, slug string) (*Membership, error) {
+	return s.JoinGroup(ctx, v, slug, JoinInput{})
+}
+
+// JoinGroup makes v a member of the group: active in open and professional groups,
+// pending (a join request) in closed ones. A group with rules needs in.AcceptRules,
+// also to join again. A member who left gets their old pseudonym back.
+func (s *Store) JoinGroup(ctx context.Context, v *Viewer, slug string, in JoinInput) (*Membership, error) {
 	if v == nil {
 		return nil, ErrUnauthenticated
 	}
@@ -80,6 +103,9 @@ func (s *Store) Join(ctx context.Context, v *Viewer, slug string) (*Membership, 
 			if !a.CanJoin {
 				return ErrNotFound
 			}
+			if err := rulesAccepted(g, in); err != nil {
+				return err
+			}
 			if err := tx.Model(m).Updates(map[string]any{"status": status, "updated_at": s.now()}).Error; err != nil {
 				return err
 			}
@@ -97,6 +123,9 @@ func (s *Store) Join(ctx context.Context, v *Viewer, slug string) (*Membership, 
 				return ErrNotFound
 			}
 			return ErrForbidden
+		}
+		if err := rulesAccepted(g, in); err != nil {
+			return err
 		}
 		m, err := s.createMembership(ctx, tx, v.User.ID, g.ID, MemberRegular, status)
 		if err != nil {

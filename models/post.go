@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -51,6 +52,9 @@ type Post struct {
 	UpdatedAt     time.Time
 	// Notices tells the author what the server noticed when the post was written.
 	Notices []Notice `gorm:"-"`
+	// personalData and heldFor carry the write-time findings to the queue (autoFlag).
+	personalData []string
+	heldFor      string
 }
 
 // Notice kinds.
@@ -78,16 +82,31 @@ func (e *PersonalDataError) Error() string {
 // screen runs the write-time checks on a new post's text: personal data must be
 // confirmed (and is held for review in open groups), and crisis language publishes
 // the post with a crisis notice. It sets p.Status, p.Crisis and p.Notices.
-func screen(p *Post, g *Group, text string, confirmed bool) error {
+func screen(p *Post, g *Group, m *Membership, text string, confirmed bool) error {
 	if pd := DetectPersonalData(text); len(pd) > 0 {
 		if !confirmed {
 			return &PersonalDataError{Matches: pd}
 		}
+		p.personalData = pd
 		if g.Visibility == VisibilityOpen {
-			p.Status = PostHeld
+			p.Status, p.heldFor = PostHeld, "personal_data"
 			p.StatusReason = "held for review: personal data in an open group"
 			p.Notices = append(p.Notices, Notice{Kind: NoticeHeld,
 				Reason: "Your post may contain personal details, and this group is open to anyone, so a moderator will check it before others can see it."})
+		}
+	}
+	if m != nil && !m.IsModerator() && p.Status == PostPublished {
+		switch {
+		case m.PostCount < g.PremoderateFirstPosts:
+			p.Status, p.heldFor = PostHeld, "premoderation"
+			p.StatusReason = "held for review: a new member's first posts"
+			p.Notices = append(p.Notices, Notice{Kind: NoticeHeld,
+				Reason: "Welcome! In this group a moderator reads new members' first posts before they appear. Yours will be visible soon."})
+		case m.PostCount < NewMemberPosts && hasLink(text):
+			p.Status, p.heldFor = PostHeld, "new_member_link"
+			p.StatusReason = "held for review: a link in a new member's first posts"
+			p.Notices = append(p.Notices, Notice{Kind: NoticeHeld,
+				Reason: "Links in a new member's first posts are checked by a moderator before they appear. Yours will be visible soon."})
 		}
 	}
 	if len(DetectCrisis(text)) > 0 {
@@ -99,6 +118,16 @@ func screen(p *Post, g *Group, text string, confirmed bool) error {
 	}
 	return nil
 }
+
+// NewMemberPosts is how many first posts of a member count as a new member's: links
+// in them are held for review.
+const NewMemberPosts = 3
+
+var linkPattern = regexp.MustCompile(`(?i)\b(https?://|www\.)[^\s]+`)
+
+// hasLink reports whether Markdown text links to another site (links within Haven,
+// such as a quote-reply's, do not count).
+func hasLink(text string) bool { return linkPattern.MatchString(text) }
 
 func removeHeld(ns []Notice) []Notice {
 	out := ns[:0]
@@ -189,7 +218,7 @@ func (s *Store) CreatePost(ctx context.Context, v *Viewer, threadID int64, in Po
 		if t.Locked && !a.Moderates {
 			return Errorf(EFORBIDDEN, "this thread is locked")
 		}
-		if err := screen(&p, t.Group, in.Body, in.ConfirmPersonalData); err != nil {
+		if err := screen(&p, t.Group, p.Membership, in.Body, in.ConfirmPersonalData); err != nil {
 			return err
 		}
 		if err := tx.Omit("Membership", "Clinician").Create(&p).Error; err != nil {
@@ -236,6 +265,9 @@ func (s *Store) PostPageNumber(ctx context.Context, threadID, postID int64) (int
 // that wrote it: the search index and notifications.
 func (s *Store) afterPostWrite(ctx context.Context, tx *gorm.DB, t *Thread, p *Post) error {
 	if err := s.indexPost(ctx, tx, t, p); err != nil {
+		return err
+	}
+	if err := s.autoFlag(ctx, tx, t, p); err != nil {
 		return err
 	}
 	return s.notifyNewPost(ctx, tx, t, p)

@@ -2,12 +2,677 @@ package models
 
 import (
 	"context"
+	"cmp"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
+	"golang.org/x/net/html"
 	"gorm.io/gorm"
 )
 
+// Full-text search.
+//
+// The index is one row per published post, keyed by the post's id, holding plain text:
+// the thread's title (for a thread's opening post only) and the post's text, extracted
+// from its sanitised BodyHTML so that Markdown syntax and markup are never indexed or
+// shown. indexPost keeps it up to date inside every transaction that writes a post, and
+// removes any post that is not published (held, removed, deleted). Searching still joins
+// back to posts and threads and applies the status and group rules at query time, so a
+// stale row can never show something the caller may not read.
+//
+// SQLite: an FTS4 table (mattn/go-sqlite3's default build has FTS3/4, not FTS5) with the
+// unicode61 tokenizer, case- and diacritic-insensitive. PostgreSQL: a table with a
+// generated, weighted tsvector ('english': stemmed, stop words dropped) and a GIN index.
+//
+// Ranking: matching posts the caller may read are fetched newest first, at most
+// searchCandidates of them, and ranked in Go by relevance, then recency. On SQLite FTS4
+// has no bm25, so relevance is a BM25-like term-frequency score from matchinfo('pcyl'):
+// per term, the hits in the title (weighted searchTitleWeight) and in the body
+// (saturated, with a mild length normalisation). It deliberately uses only the row's own
+// counts, not index-wide statistics, which would let posts the caller may not read
+// influence the order. On PostgreSQL relevance is ts_rank over the weighted tsvector
+// (title A, body B). The bound keeps every search fast and predictable however common a
+// word is; the price is that on a very large forum an old post matching only common
+// words may fall outside the 500 newest matches.
+//
+// Snippets come from the stored plain text with sentinel characters around the matches
+// (FTS4 snippet(), ts_headline), which the plain text can never contain; they are turned
+// into SnippetParts, which the app escapes before it adds <mark>. Nothing the highlighter
+// produces is trusted as HTML.
+
+// Search limits.
+const (
+	MaxSearchQueryRunes = 200 // longer queries are a validation error
+	SearchPageSize      = 20  // results per page
+	searchCandidates    = 500 // the newest matches that are ranked
+	searchMaxTerms      = 12  // words and phrases used from one query
+	searchTitleWeight   = 2.5 // a title hit counts this much more than a body hit
+)
+
+// Sentinels mark highlighted words in the highlighter's output. Indexed text never
+// contains control characters, so they cannot be forged by a post.
+const (
+	markStart = "\x01"
+	markStop  = "\x02"
+	startRune = '\x01'
+	stopRune  = '\x02'
+)
+
+// SearchQuery is what a caller searches for.
+type SearchQuery struct {
+	Text  string // the words typed; quoted phrases are kept together
+	Group string // a group's slug, or "" for every group the caller may read
+	Page  int    // 1-based; 0 means 1
+}
+
+// SnippetPart is a run of plain text in a snippet; Mark is true for matched words.
+// The text is not escaped: whoever renders it must escape it.
+type SnippetPart struct {
+	Text string
+	Mark bool
+}
+
+// SearchHit is one matching post with its thread and group.
+type SearchHit struct {
+	Post    Post // with Membership and Clinician loaded, for the author
+	Thread  Thread
+	Group   Group
+	Opening bool          // the post opens its thread: the hit is the thread itself
+	Page    int           // the page of the thread the post is on
+	Title   []SnippetPart // the thread's title, matches marked on an opening post
+	Snippet []SnippetPart // an excerpt of the post's text around the matches
+}
+
+// SearchResults is one page of search results.
+type SearchResults struct {
+	Query   string  // the query as typed, trimmed
+	Group   *Group  // the group searched, nil for all
+	Scope   []Group // the groups the caller may read and so search, by name
+	Hits    []SearchHit
+	Page    int
+	HasNext bool
+}
+
+// Validate trims the query and reports what is wrong with it.
+func (q *SearchQuery) Validate() error {
+	q.Text = strings.TrimSpace(q.Text)
+	q.Group = strings.TrimSpace(q.Group)
+	if q.Page == 0 {
+		q.Page = 1
+	}
+	var v ValidationError
+	if utf8.RuneCountInString(q.Text) > MaxSearchQueryRunes {
+		v.Add("q", fmt.Sprintf("use at most %d characters", MaxSearchQueryRunes))
+	}
+	if q.Page < 1 || q.Page > MaxPage {
+		v.Add("page", fmt.Sprintf("use a page from 1 to %d", MaxPage))
+	}
+	return v.Err()
+}
+
+// Search finds the published posts matching q in the groups v may read, best match
+// first. A group filter naming a group v may not see is ErrNotFound; an empty query
+// (or one with nothing searchable in it) finds nothing.
+func (s *Store) Search(ctx context.Context, v *Viewer, q SearchQuery) (*SearchResults, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	res := &SearchResults{Query: q.Text, Page: q.Page}
+	scope, err := s.readableGroups(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	res.Scope = scope
+	ids := make([]int64, 0, len(scope))
+	for _, g := range scope {
+		ids = append(ids, g.ID)
+	}
+	if q.Group != "" {
+		a, err := s.GroupAccess(ctx, v, q.Group)
+		if err != nil {
+			return nil, err
+		}
+		res.Group, ids = a.Group, nil
+		if a.CanRead {
+			ids = []int64{a.Group.ID}
+		}
+	}
+	terms := parseSearchTerms(q.Text)
+	if len(terms) == 0 || len(ids) == 0 {
+		return res, nil
+	}
+	cands, err := s.searchCandidates(ctx, terms, ids)
+	if err != nil {
+		return nil, fmt.Errorf("models: search: %w", err)
+	}
+	slices.SortStableFunc(cands, func(a, b searchCandidate) int {
+		if a.Score != b.Score {
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(b.PostID, a.PostID) // newer first
+	})
+	from := (q.Page - 1) * SearchPageSize
+	if from >= len(cands) {
+		return res, nil
+	}
+	page := cands[from:min(from+SearchPageSize, len(cands))]
+	res.HasNext = len(cands) > from+SearchPageSize
+	hits, err := s.loadSearchHits(ctx, terms, page)
+	if err != nil {
+		return nil, fmt.Errorf("models: search: %w", err)
+	}
+	res.Hits = hits
+	return res, nil
+}
+
+// readableGroups lists the groups v may read, by name, with the same rules as
+// GroupAccess (two queries, however many groups).
+func (s *Store) readableGroups(ctx context.Context, v *Viewer) ([]Group, error) {
+	var groups []Group
+	if err := s.rdb.WithContext(ctx).Order("name, id").Find(&groups).Error; err != nil {
+		return nil, fmt.Errorf("models: search groups: %w", err)
+	}
+	mine := map[int64]*Membership{}
+	if uid := v.UserID(); uid != 0 {
+		var ms []Membership
+		if err := s.rdb.WithContext(ctx).Where("user_id = ?", uid).Find(&ms).Error; err != nil {
+			return nil, fmt.Errorf("models: search groups: %w", err)
+		}
+		for i := range ms {
+			mine[ms[i].GroupID] = &ms[i]
+		}
+	}
+	out := groups[:0]
+	for i := range groups {
+		if s.access(v, &groups[i], mine[groups[i].ID]).CanRead {
+			out = append(out, groups[i])
+		}
+	}
+	return out, nil
+}
+
+// searchCandidate is a matching post and its relevance.
+type searchCandidate struct {
+	PostID int64
+	Score  float64
+	Info   []byte // SQLite: matchinfo('pcyl')
+}
+
+// searchCandidates returns the newest matching published posts in the given groups
+// with their relevance.
+func (s *Store) searchCandidates(ctx context.Context, terms []searchTerm, groupIDs []int64) ([]searchCandidate, error) {
+	var cands []searchCandidate
+	db := s.rdb.WithContext(ctx)
+	if s.dialect == "postgres" {
+		err := db.Raw(`SELECT ps.post_id, ts_rank(ps.document, q.query) AS score
+FROM post_search ps
+JOIN posts p ON p.id = ps.post_id
+JOIN threads t ON t.id = p.thread_id
+CROSS JOIN websearch_to_tsquery('english', ?) AS q(query)
+WHERE ps.document @@ q.query AND p.status = ? AND t.group_id IN ?
+ORDER BY ps.post_id DESC
+LIMIT ?`, tsQueryText(terms), PostPublished, groupIDs, searchCandidates).Scan(&cands).Error
+		return cands, err
+	}
+	err := db.Raw(`SELECT post_search.docid AS post_id, matchinfo(post_search, 'pcyl') AS info
+FROM post_search
+JOIN posts p ON p.id = post_search.docid
+JOIN threads t ON t.id = p.thread_id
+WHERE post_search MATCH ? AND p.status = ? AND t.group_id IN ?
+ORDER BY post_search.docid DESC
+LIMIT ?`, ftsMatchText(terms), PostPublished, groupIDs, searchCandidates).Scan(&cands).Error
+	for i := range cands {
+		cands[i].Score = matchinfoScore(cands[i].Info)
+	}
+	return cands, err
+}
+
+// matchinfoScore is the relevance of one row from FTS4 matchinfo('pcyl'): p phrases,
+// c columns (title, body), y the hits of each phrase in each column, l each column's
+// length in tokens.
+func matchinfoScore(info []byte) float64 {
+	if len(info) < 8 {
+		return 0
+	}
+	u := make([]uint32, len(info)/4)
+	for i := range u {
+		u[i] = binary.NativeEndian.Uint32(info[i*4:])
+	}
+	p, c := int(u[0]), int(u[1])
+	if c != 2 || len(u) < 2+p*c+c {
+		return 0
+	}
+	hits, length := u[2:2+p*c], u[2+p*c:]
+	// BM25's term-frequency part with k1 = 1.2, b = 0.5 and a fixed typical length of
+	// 60 tokens; the title is short and not length-normalised.
+	const k1, b, typical = 1.2, 0.5, 60.0
+	sat := func(tf, norm float64) float64 { return tf * (k1 + 1) / (tf + k1*norm) }
+	bodyNorm := 1 - b + b*float64(length[1])/typical
+	var score float64
+	for i := 0; i < p; i++ {
+		if t := float64(hits[i*c]); t > 0 {
+			score += searchTitleWeight * sat(t, 1)
+		}
+		if t := float64(hits[i*c+1]); t > 0 {
+			score += sat(t, bodyNorm)
+		}
+	}
+	return math.Round(score*1e6) / 1e6 // equal inputs compare equal
+}
+
+// loadSearchHits loads the posts of one page of candidates, in order, with their
+// threads, groups, authors, page numbers and snippets: a fixed number of queries.
+func (s *Store) loadSearchHits(ctx context.Context, terms []searchTerm, page []searchCandidate) ([]SearchHit, error) {
+	db := s.rdb.WithContext(ctx)
+	ids := make([]int64, len(page))
+	for i, c := range page {
+		ids[i] = c.PostID
+	}
+	var posts []Post
+	if err := db.Preload("Membership").Preload("Clinician").Where("id IN ?", ids).Find(&posts).Error; err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*Post, len(posts))
+	threadIDs := make([]int64, 0, len(posts))
+	for i := range posts {
+		byID[posts[i].ID] = &posts[i]
+		threadIDs = append(threadIDs, posts[i].ThreadID)
+	}
+	var threads []Thread
+	if err := db.Preload("Group").Where("id IN ?", threadIDs).Find(&threads).Error; err != nil {
+		return nil, err
+	}
+	threadByID := make(map[int64]*Thread, len(threads))
+	for i := range threads {
+		threadByID[threads[i].ID] = &threads[i]
+	}
+	// The opening post of each thread, and each hit's page: the page counts the posts
+	// before it that a reader sees, as PostPageNumber does.
+	var positions []struct {
+		ID      int64
+		Opening bool
+		Ordinal int64
+	}
+	err := db.Raw(`SELECT p.id,
+  p.id = (SELECT MIN(f.id) FROM posts f WHERE f.thread_id = p.thread_id) AS opening,
+  (SELECT COUNT(*) FROM posts b WHERE b.thread_id = p.thread_id AND b.id <= p.id AND b.status <> ?) AS ordinal
+FROM posts p WHERE p.id IN ?`, PostHeld, ids).Scan(&positions).Error
+	if err != nil {
+		return nil, err
+	}
+	opening, pageOf := map[int64]bool{}, map[int64]int{}
+	for _, p := range positions {
+		opening[p.ID], pageOf[p.ID] = p.Opening, int((max(p.Ordinal, 1)-1)/PageSize)+1
+	}
+	titles, snippets, err := s.searchSnippets(ctx, terms, ids)
+	if err != nil {
+		return nil, err
+	}
+	hits := make([]SearchHit, 0, len(page))
+	for _, id := range ids {
+		p := byID[id]
+		if p == nil {
+			continue
+		}
+		t := threadByID[p.ThreadID]
+		if t == nil || t.Group == nil {
+			continue
+		}
+		h := SearchHit{Post: *p, Thread: *t, Group: *t.Group, Opening: opening[id], Page: pageOf[id],
+			Title: []SnippetPart{{Text: t.Title}}, Snippet: parseSnippet(snippets[id])}
+		h.Thread.Group = nil
+		if h.Opening && strings.Contains(titles[id], markStart) {
+			h.Title = parseSnippet(titles[id])
+		}
+		hits = append(hits, h)
+	}
+	return hits, nil
+}
+
+// searchSnippets highlights the matches in the stored title and text of the given
+// posts, with the sentinel markers.
+func (s *Store) searchSnippets(ctx context.Context, terms []searchTerm, ids []int64) (titles, bodies map[int64]string, err error) {
+	var rows []struct {
+		PostID int64
+		Title  string
+		Body   string
+	}
+	db := s.rdb.WithContext(ctx)
+	if s.dialect == "postgres" {
+		const opts = "StartSel=" + markStart + ", StopSel=" + markStop +
+			`, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "`
+		err = db.Raw(`SELECT ps.post_id,
+  ts_headline('english', ps.title, q.query, ?) AS title,
+  ts_headline('english', ps.body, q.query, ?) AS body
+FROM post_search ps CROSS JOIN websearch_to_tsquery('english', ?) AS q(query)
+WHERE ps.post_id IN ?`, "HighlightAll=true, StartSel="+markStart+", StopSel="+markStop, opts,
+			tsQueryText(terms), ids).Scan(&rows).Error
+	} else {
+		// snippet(table, start, stop, ellipsis, column, tokens): the whole title
+		// (at most 200 characters), and up to 32 tokens of the body around the matches.
+		err = db.Raw(`SELECT docid AS post_id,
+  snippet(post_search, ?, ?, '…', 0, 64) AS title,
+  snippet(post_search, ?, ?, '…', 1, 32) AS body
+FROM post_search WHERE post_search MATCH ? AND docid IN ?`,
+			markStart, markStop, markStart, markStop, ftsMatchText(terms), ids).Scan(&rows).Error
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	titles, bodies = make(map[int64]string, len(rows)), make(map[int64]string, len(rows))
+	for _, r := range rows {
+		titles[r.PostID], bodies[r.PostID] = r.Title, r.Body
+	}
+	return titles, bodies, nil
+}
+
+// parseSnippet splits highlighter output at the sentinels into plain-text parts.
+// Unbalanced or stray sentinels and other control characters are dropped.
+func parseSnippet(s string) []SnippetPart {
+	var parts []SnippetPart
+	var b strings.Builder
+	mark := false
+	flush := func() {
+		if b.Len() > 0 {
+			parts = append(parts, SnippetPart{Text: b.String(), Mark: mark})
+			b.Reset()
+		}
+	}
+	for _, r := range s {
+		switch {
+		case r == startRune:
+			flush()
+			mark = true
+		case r == stopRune:
+			flush()
+			mark = false
+		case r == utf8.RuneError || (unicode.IsControl(r) && r != '\n' && r != '\t'):
+		default:
+			b.WriteRune(r)
+		}
+	}
+	flush()
+	return parts
+}
+
 // indexPost adds or refreshes a post (and, for an opening post, its thread's title)
-// in the full-text index, inside the transaction that wrote it.
+// in the full-text index, inside the transaction that wrote it; a post that is not
+// published (held, removed, deleted) is taken out of the index. Call it after every
+// write that changes a post's text or status, or its thread's title (with the opening
+// post). Hard-deleted posts leave the index by themselves (a trigger on SQLite, a
+// foreign key on PostgreSQL).
 func (s *Store) indexPost(ctx context.Context, tx *gorm.DB, t *Thread, p *Post) error {
+	tx = tx.WithContext(ctx)
+	if p.Status != PostPublished {
+		if err := s.unindexPost(tx, p.ID); err != nil {
+			return fmt.Errorf("models: index post: %w", err)
+		}
+		return nil
+	}
+	var first int64
+	if err := tx.Model(&Post{}).Where("thread_id = ?", p.ThreadID).Select("MIN(id)").Scan(&first).Error; err != nil {
+		return fmt.Errorf("models: index post: %w", err)
+	}
+	title := ""
+	if first == p.ID {
+		if t == nil || t.ID != p.ThreadID {
+			t = &Thread{}
+			if err := tx.Select("id", "title").First(t, p.ThreadID).Error; err != nil {
+				return fmt.Errorf("models: index post: %w", err)
+			}
+		}
+		title = t.Title
+	}
+	if err := s.writeIndex(tx, p.ID, indexText(title), PlainText(p.BodyHTML)); err != nil {
+		return fmt.Errorf("models: index post: %w", err)
+	}
 	return nil
 }
+
+func (s *Store) writeIndex(tx *gorm.DB, postID int64, title, body string) error {
+	if s.dialect == "postgres" {
+		return tx.Exec(`INSERT INTO post_search (post_id, title, body) VALUES (?, ?, ?)
+ON CONFLICT (post_id) DO UPDATE SET title = EXCLUDED.title, body = EXCLUDED.body`, postID, title, body).Error
+	}
+	return tx.Exec(`INSERT OR REPLACE INTO post_search (docid, title, body) VALUES (?, ?, ?)`, postID, title, body).Error
+}
+
+func (s *Store) unindexPost(tx *gorm.DB, postID int64) error {
+	if s.dialect == "postgres" {
+		return tx.Exec(`DELETE FROM post_search WHERE post_id = ?`, postID).Error
+	}
+	return tx.Exec(`DELETE FROM post_search WHERE docid = ?`, postID).Error
+}
+
+// migrateSearch creates the search index if it is missing, then indexes any published
+// post that is not in it yet (a database from before search, or rows written in bulk).
+func (s *Store) migrateSearch(ctx context.Context) error {
+	var stmts []string
+	if s.dialect == "postgres" {
+		stmts = []string{
+			`CREATE TABLE IF NOT EXISTS post_search (
+  post_id bigint PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
+  title text NOT NULL DEFAULT '',
+  body text NOT NULL DEFAULT '',
+  document tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', body), 'B')) STORED)`,
+			`CREATE INDEX IF NOT EXISTS idx_post_search_document ON post_search USING GIN (document)`,
+		}
+	} else {
+		stmts = []string{
+			`CREATE VIRTUAL TABLE IF NOT EXISTS post_search USING fts4(title, body, tokenize=unicode61 "remove_diacritics=2")`,
+			// A virtual table has no foreign keys: a post deleted outright (or by a
+			// cascade) leaves the index here.
+			`CREATE TRIGGER IF NOT EXISTS post_search_post_deleted AFTER DELETE ON posts
+BEGIN DELETE FROM post_search WHERE docid = old.id; END`,
+		}
+	}
+	for _, q := range stmts {
+		if err := s.db.WithContext(ctx).Exec(q).Error; err != nil {
+			return fmt.Errorf("models: migrate search: %w", err)
+		}
+	}
+	if err := s.indexMissing(ctx, s.db); err != nil {
+		return fmt.Errorf("models: migrate search: %w", err)
+	}
+	return nil
+}
+
+// indexMissing indexes, in batches, every published post that is not in the index.
+func (s *Store) indexMissing(ctx context.Context, db *gorm.DB) error {
+	key := "post_search.docid"
+	if s.dialect == "postgres" {
+		key = "post_search.post_id"
+	}
+	const batch = 200
+	for {
+		var posts []Post
+		err := db.WithContext(ctx).Preload("Thread").
+			Where("status = ? AND NOT EXISTS (SELECT 1 FROM post_search WHERE "+key+" = posts.id)", PostPublished).
+			Order("id").Limit(batch).Find(&posts).Error
+		if err != nil {
+			return err
+		}
+		if len(posts) == 0 {
+			return nil
+		}
+		err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			for i := range posts {
+				if err := s.indexPost(ctx, tx, posts[i].Thread, &posts[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if len(posts) < batch {
+			return nil
+		}
+	}
+}
+
+// PlainText is the text a reader sees in sanitised post HTML, on one line, without
+// markup or control characters: what is indexed and what snippets are cut from.
+func PlainText(htmlText string) string {
+	var b strings.Builder
+	z := html.NewTokenizer(strings.NewReader(htmlText))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return indexText(b.String())
+		case html.TextToken:
+			b.Write(z.Text())
+		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
+			// Blocks and line breaks separate words ("<li>a</li><li>b</li>" is "a b");
+			// inline elements do not ("**bo**ld" is "bold"). Spaces are collapsed below.
+			name, _ := z.TagName()
+			if !inlineElements[string(name)] {
+				b.WriteByte(' ')
+			}
+		}
+	}
+}
+
+// inlineElements are the elements of sanitised post HTML that do not break words.
+var inlineElements = map[string]bool{"a": true, "b": true, "i": true, "em": true, "strong": true,
+	"code": true, "del": true, "s": true, "sup": true, "sub": true}
+
+// indexText collapses white space and drops control characters (so the highlighter's
+// sentinels cannot appear in indexed text).
+func indexText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.IsSpace(r) || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// searchTerm is a word, or a quoted phrase of several words, that must all match.
+// Words hold only letters, digits and combining marks, lower-cased.
+type searchTerm struct {
+	Words  []string
+	Quoted bool
+}
+
+// parseSearchTerms turns what a person typed into safe terms: words and "quoted
+// phrases". Everything else is a separator, so no full-text operator (OR, NOT, NEAR/3,
+// *, -, ^, :, parentheses, stray quotes) survives; bare upper-case operator words are
+// dropped, and so are common English words unless nothing else is left.
+func parseSearchTerms(q string) []searchTerm {
+	var terms, common []searchTerm
+	add := func(raw string, quoted bool) {
+		if !quoted && isOperatorWord(raw) {
+			return
+		}
+		words := strings.FieldsFunc(strings.ToLower(raw), func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r)
+		})
+		words = slices.DeleteFunc(words, func(w string) bool {
+			return !strings.ContainsFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) })
+		})
+		switch {
+		case len(words) == 0:
+		case quoted && len(words) > 1:
+			terms = append(terms, searchTerm{Words: words, Quoted: true})
+		default:
+			for _, w := range words {
+				t := searchTerm{Words: []string{w}, Quoted: quoted}
+				if !quoted && stopWords[w] {
+					common = append(common, t)
+				} else {
+					terms = append(terms, t)
+				}
+			}
+		}
+	}
+	for i, part := range strings.Split(q, `"`) {
+		if i%2 == 1 { // inside quotes; an unclosed quote runs to the end
+			add(part, true)
+			continue
+		}
+		for _, f := range strings.Fields(part) {
+			add(f, false)
+		}
+	}
+	if len(terms) == 0 {
+		terms = common
+	}
+	seen := map[string]bool{}
+	out := terms[:0]
+	for _, t := range terms {
+		k := strings.Join(t.Words, " ")
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, t)
+		}
+	}
+	if len(out) > searchMaxTerms {
+		out = out[:searchMaxTerms]
+	}
+	return out
+}
+
+// isOperatorWord reports whether a bare word is written as a full-text operator.
+func isOperatorWord(w string) bool {
+	switch w {
+	case "AND", "OR", "NOT", "NEAR":
+		return true
+	}
+	return strings.HasPrefix(w, "NEAR/")
+}
+
+// ftsMatchText is the FTS4 MATCH expression for terms: every term a quoted phrase,
+// all required. An unquoted word of four or more letters also matches longer words
+// (a light stand-in for stemming: "headaches" finds "headache", "insulin" "insulins").
+func ftsMatchText(terms []searchTerm) string {
+	parts := make([]string, 0, len(terms))
+	for _, t := range terms {
+		if !t.Quoted && len(t.Words) == 1 && utf8.RuneCountInString(t.Words[0]) >= 4 {
+			w := t.Words[0]
+			if strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && utf8.RuneCountInString(w) > 4 {
+				w = strings.TrimSuffix(w, "s")
+			}
+			parts = append(parts, `"`+w+`*"`)
+			continue
+		}
+		parts = append(parts, `"`+strings.Join(t.Words, " ")+`"`)
+	}
+	return strings.Join(parts, " ")
+}
+
+// tsQueryText is the websearch_to_tsquery input for terms: every term quoted, so that
+// none reads as an operator, all required.
+func tsQueryText(terms []searchTerm) string {
+	parts := make([]string, 0, len(terms))
+	for _, t := range terms {
+		parts = append(parts, `"`+strings.Join(t.Words, " ")+`"`)
+	}
+	return strings.Join(parts, " ")
+}
+
+// stopWords are common English words left out of a query when it has other words.
+var stopWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`a about after again all am an and any are as at be
+		been before being both but by can could did do does doing down during each few for
+		from further had has have having he her here hers him his how i if in into is it its
+		just me more most my no nor not of off on once only or other our out over own same
+		she should so some such than that the their them then there these they this those
+		through to too under until up very was we were what when where which while who whom
+		why will with would you your s t`) {
+		m[w] = true
+	}
+	return m
+}()

@@ -106,7 +106,7 @@ func (s *Store) CreateThread(ctx context.Context, v *Viewer, slug string, in Thr
 		}
 		p = Post{ThreadID: t.ID, MembershipID: &a.Membership.ID, Body: in.Body, BodyHTML: html,
 			ContentWarning: in.ContentWarning, Status: PostPublished, Version: 1, CreatedAt: now, UpdatedAt: now}
-		if err := screen(&p, a.Group, in.Title+"\n"+in.Body, in.ConfirmPersonalData); err != nil {
+		if err := screen(&p, a.Group, a.Membership, in.Title+"\n"+in.Body, in.ConfirmPersonalData); err != nil {
 			return err
 		}
 		if err := tx.Create(&p).Error; err != nil {
@@ -145,6 +145,8 @@ func postAllowed(v *Viewer, a *GroupAccess) error {
 		return Errorf(EFORBIDDEN, "your request to join this group is waiting for a moderator")
 	case m.Status == MemberBanned:
 		return Errorf(EFORBIDDEN, "you can no longer post in this group")
+	case m.MutedUntil != nil && time.Now().Before(*m.MutedUntil):
+		return Errorf(EFORBIDDEN, "a moderator has paused your posting in this group until "+m.MutedUntil.UTC().Format("2 Jan 15:04 MST"))
 	}
 	return nil
 }
@@ -155,6 +157,9 @@ type GroupPage struct {
 	Threads []Thread
 	Page    int
 	HasNext bool
+	// Unread says, for an active member, what they have not read of each thread
+	// (by thread id); it is nil for everyone else.
+	Unread map[int64]ThreadUnread
 }
 
 // GroupPage loads a group and one page of its threads, pinned first, then by last
@@ -184,6 +189,11 @@ func (s *Store) GroupPage(ctx context.Context, v *Viewer, slug string, page int)
 		return nil, ErrNotFound
 	}
 	gp.Threads = ts
+	if a.Joined() {
+		if gp.Unread, err = s.threadUnreads(ctx, a.Membership, ts); err != nil {
+			return nil, err
+		}
+	}
 	return gp, nil
 }
 
@@ -194,6 +204,18 @@ type ThreadPage struct {
 	Posts   []Post
 	Page    int
 	HasNext bool
+	// OpeningPostID is the thread's first post; Mine holds the viewer's own reactions
+	// by post id (see decorateThreadPage).
+	OpeningPostID int64
+	Mine          map[int64][]string
+	// CanFollow is true for active members; Following says whether they follow.
+	CanFollow bool
+	Following bool
+	// LastReadPostID is the active member's read position before this page was
+	// shown (0 when they never opened the thread); showing it moves it forward.
+	LastReadPostID int64
+	// Muted holds the membership ids of authors on the page whom the viewer muted.
+	Muted map[int64]bool
 }
 
 // CanReply reports whether the viewer may reply on this page.
@@ -242,5 +264,15 @@ func (s *Store) ThreadPage(ctx context.Context, v *Viewer, id int64, page int) (
 		return nil, ErrNotFound
 	}
 	tp.Posts = ps
+	if err := s.trackThreadPage(ctx, tp); err != nil {
+		return nil, err
+	}
+	// After tracking: a featured accepted answer from a later page is not "read".
+	if err := s.decorateThreadPage(ctx, tp); err != nil {
+		return nil, err
+	}
+	if err := s.loadThreadMutes(ctx, tp); err != nil {
+		return nil, err
+	}
 	return tp, nil
 }

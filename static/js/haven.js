@@ -19,6 +19,32 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 
+  // <a data-quote href="/threads/1?quote=5#reply"> adds a quote of the post to the
+  // reply box without leaving the page. Without JS the link loads the page with the
+  // reply box filled in; the JSON of the same URL carries the quote.
+  document.querySelectorAll("a[data-quote]").forEach(function (a) {
+    a.addEventListener("click", function (e) {
+      var box = document.getElementById("body");
+      if (!box || !window.fetch) return;
+      e.preventDefault();
+      fetch(a.href, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (r) {
+          if (!r.ok) throw new Error("status " + r.status);
+          return r.json();
+        })
+        .then(function (j) {
+          if (!j.quote) throw new Error("no quote");
+          var text = box.value.replace(/\s+$/, "");
+          box.value = (text ? text + "\n\n" : "") + j.quote.body;
+          var cw = document.getElementById("content_warning");
+          if (cw && !cw.value && j.quote.content_warning) cw.value = j.quote.content_warning;
+          box.focus();
+          box.setSelectionRange(box.value.length, box.value.length);
+        })
+        .catch(function () { window.location.href = a.href; });
+    });
+  });
+
   // A form is sent once: a second click while the first is on its way does nothing.
   document.querySelectorAll("form").forEach(function (f) {
     f.addEventListener("submit", function (e) {

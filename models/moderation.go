@@ -1,0 +1,692 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Moderation actions.
+const (
+	ActionApprove  = "approve"
+	ActionRemove   = "remove"
+	ActionRedact   = "redact"
+	ActionLabel    = "label"
+	ActionLock     = "lock"
+	ActionWarn     = "warn"
+	ActionMute     = "mute"
+	ActionBan      = "ban"
+	ActionEscalate = "escalate"
+)
+
+// ModlogEntry is one line of a group's public moderation log. The moderator's
+// identity is kept for staff and the group's moderators; others see "moderator".
+type ModlogEntry struct {
+	ID                 int64  `gorm:"primaryKey"`
+	GroupID            int64  `gorm:"not null;index:idx_modlog_group,priority:1"`
+	Action             string `gorm:"size:32;not null"`
+	TargetType         string `gorm:"size:16;not null"`
+	TargetID           int64  `gorm:"not null"`
+	TargetLabel        string `gorm:"size:200;not null;default:''"`
+	Reason             string `gorm:"size:1000;not null;default:''"`
+	ModeratorID        *int64
+	ModeratorPseudonym string    `gorm:"size:64;not null;default:''"`
+	CreatedAt          time.Time `gorm:"not null;index:idx_modlog_group,priority:2"`
+}
+
+// MemberNote is a staff note on a membership, for the group's moderators alone.
+type MemberNote struct {
+	ID           int64     `gorm:"primaryKey"`
+	MembershipID int64     `gorm:"not null;index"`
+	AuthorID     int64     `gorm:"not null"`
+	AuthorLabel  string    `gorm:"size:64;not null"`
+	Body         string    `gorm:"size:2000;not null"`
+	CreatedAt    time.Time `gorm:"not null"`
+}
+
+// modlog writes the modlog and the audit log for one moderation act.
+func (s *Store) modlog(ctx context.Context, tx *gorm.DB, v *Viewer, groupID int64, action, targetType string, targetID int64, label, reason string) error {
+	e := ModlogEntry{GroupID: groupID, Action: action, TargetType: targetType, TargetID: targetID,
+		TargetLabel: label, Reason: reason, CreatedAt: s.now()}
+	if id := v.UserID(); id != 0 {
+		e.ModeratorID = &id
+		var m Membership
+		if err := tx.WithContext(ctx).Where("group_id = ? AND user_id = ?", groupID, id).First(&m).Error; err == nil {
+			e.ModeratorPseudonym = m.Pseudonym
+		} else if v.IsAdmin() {
+			e.ModeratorPseudonym = "staff"
+		}
+	}
+	if err := tx.WithContext(ctx).Create(&e).Error; err != nil {
+		return fmt.Errorf("models: modlog: %w", err)
+	}
+	return s.audit(ctx, tx, v, "moderation."+action, targetType, targetID, reason)
+}
+
+// moderatedGroupIDs lists the groups v moderates; nil with all=true for admins.
+func (s *Store) moderatedGroupIDs(ctx context.Context, db *gorm.DB, v *Viewer) (ids []int64, all bool, err error) {
+	if v == nil {
+		return nil, false, ErrUnauthenticated
+	}
+	if v.IsAdmin() {
+		return nil, true, nil
+	}
+	err = db.WithContext(ctx).Model(&Membership{}).Where("user_id = ? AND status = ? AND role IN ?", v.User.ID,
+		MemberActive, []string{MemberModerator, MemberOwner}).Pluck("group_id", &ids).Error
+	return ids, false, err
+}
+
+// IsModerator reports whether v moderates any group or is an admin.
+func (s *Store) IsModerator(ctx context.Context, v *Viewer) (bool, error) {
+	ids, all, err := s.moderatedGroupIDs(ctx, s.rdb, v)
+	if err != nil {
+		return false, err
+	}
+	return all || len(ids) > 0, nil
+}
+
+// QueueFilter narrows the queue.
+type QueueFilter struct {
+	Group     string `query:"group"`
+	Lane      string `query:"lane"`
+	Status    string `query:"status"`
+	ClaimedBy string `query:"claimed"` // "me" for items v holds
+}
+
+// QueueEntry is one queue item with what the list shows of it.
+type QueueEntry struct {
+	Item    QueueItem
+	Group   Group
+	Excerpt string
+}
+
+// Queue lists the queue items v may work, in triage order: lane severity, then
+// overdue first, then score, then age. Moderators see their groups; admins all.
+func (s *Store) Queue(ctx context.Context, v *Viewer, f QueueFilter) ([]QueueEntry, error) {
+	ids, all, err := s.moderatedGroupIDs(ctx, s.rdb, v)
+	if err != nil {
+		return nil, err
+	}
+	if !all && len(ids) == 0 {
+		return nil, ErrNotFound
+	}
+	if f.Status == "" {
+		f.Status = ItemOpen
+	}
+	if f.Status != ItemOpen && f.Status != ItemResolved {
+		return nil, &ValidationError{Fields: map[string]string{"status": "choose open or resolved"}}
+	}
+	q := s.rdb.WithContext(ctx).Model(&QueueItem{}).Preload("Group").Where("status = ?", f.Status)
+	if !all {
+		q = q.Where("group_id IN ?", ids)
+	}
+	if f.Group != "" {
+		var g Group
+		if err := s.rdb.WithContext(ctx).Where("slug = ?", f.Group).First(&g).Error; err != nil {
+			return nil, ErrNotFound
+		}
+		q = q.Where("group_id = ?", g.ID)
+	}
+	if f.Lane != "" {
+		if laneSeverity(f.Lane) == len(Lanes) {
+			return nil, &ValidationError{Fields: map[string]string{"lane": "unknown lane"}}
+		}
+		q = q.Where("lane = ?", f.Lane)
+	}
+	if f.ClaimedBy == "me" {
+		q = q.Where("claimed_by = ? AND claim_expires_at > ?", v.User.ID, s.now())
+	}
+	if !all {
+		q = q.Where("escalated = ? AND (exclude_user_id IS NULL OR exclude_user_id <> ?)", false, v.User.ID)
+	}
+	now := s.now()
+	var items []QueueItem
+	if f.Status == ItemOpen {
+		q = q.Clauses(clause.OrderBy{Expression: clause.Expr{
+			SQL:  "severity, CASE WHEN deadline_at < ? THEN 0 ELSE 1 END, score DESC, created_at, id",
+			Vars: []any{now}, WithoutParentheses: true}})
+	} else {
+		q = q.Order("resolved_at DESC")
+	}
+	if err := q.Limit(200).Find(&items).Error; err != nil {
+		return nil, fmt.Errorf("models: queue: %w", err)
+	}
+	excerpts, err := s.excerpts(ctx, items)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]QueueEntry, 0, len(items))
+	for _, it := range items {
+		g := *it.Group
+		it.Group = nil
+		out = append(out, QueueEntry{Item: it, Group: g, Excerpt: excerpts[it.ID]})
+	}
+	return out, nil
+}
+
+// excerpts loads a short excerpt of each item's target in one query per target type.
+func (s *Store) excerpts(ctx context.Context, items []QueueItem) (map[int64]string, error) {
+	out := map[int64]string{}
+	var postIDs, memberIDs []int64
+	for _, it := range items {
+		switch it.TargetType {
+		case TargetPost:
+			postIDs = append(postIDs, it.TargetID)
+		case TargetMembership, TargetJoin:
+			memberIDs = append(memberIDs, it.TargetID)
+		}
+	}
+	if len(postIDs) > 0 {
+		var ps []Post
+		if err := s.rdb.WithContext(ctx).Select("id", "body").Where("id IN ?", postIDs).Find(&ps).Error; err != nil {
+			return nil, err
+		}
+		byID := map[int64]string{}
+		for _, p := range ps {
+			byID[p.ID] = excerpt(p.Body, 160)
+		}
+		for _, it := range items {
+			if it.TargetType == TargetPost {
+				out[it.ID] = byID[it.TargetID]
+			}
+		}
+	}
+	if len(memberIDs) > 0 {
+		var ms []Membership
+		if err := s.rdb.WithContext(ctx).Select("id", "pseudonym").Where("id IN ?", memberIDs).Find(&ms).Error; err != nil {
+			return nil, err
+		}
+		byID := map[int64]string{}
+		for _, m := range ms {
+			byID[m.ID] = m.Pseudonym
+		}
+		for _, it := range items {
+			if it.TargetType == TargetJoin {
+				out[it.ID] = byID[it.TargetID] + " asks to join"
+			} else if it.TargetType == TargetMembership {
+				out[it.ID] = byID[it.TargetID]
+			}
+		}
+	}
+	return out, nil
+}
+
+// excerpt shortens text to about n characters on a word boundary.
+func excerpt(text string, n int) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if utf8.RuneCountInString(text) <= n {
+		return text
+	}
+	r := []rune(text)[:n]
+	if i := strings.LastIndex(string(r), " "); i > n/2 {
+		return string(r)[:i] + "…"
+	}
+	return string(r) + "…"
+}
+
+// ItemDetail is a queue item with everything a moderator needs to decide it.
+type ItemDetail struct {
+	Item    QueueItem
+	Group   Group
+	Reports []Report
+	// Post and Thread are the reported post and its thread, when the target is a post.
+	Post    *Post
+	Thread  *Thread
+	Context []Post // the posts just before and after, in thread order
+	// Author is the target's membership; History its recent posts and past actions.
+	Author  *Membership
+	History []Post
+	Actions []ModlogEntry
+	Notes   []MemberNote
+}
+
+// loadItem loads an item v may work, or ErrNotFound.
+func (s *Store) loadItem(ctx context.Context, db *gorm.DB, v *Viewer, id int64) (*QueueItem, error) {
+	ids, all, err := s.moderatedGroupIDs(ctx, db, v)
+	if err != nil {
+		return nil, err
+	}
+	var it QueueItem
+	if err := db.WithContext(ctx).Preload("Group").First(&it, id).Error; err != nil {
+		return nil, ErrNotFound
+	}
+	if !all {
+		ok := false
+		for _, g := range ids {
+			ok = ok || g == it.GroupID
+		}
+		if !ok || it.Escalated {
+			return nil, ErrNotFound
+		}
+	}
+	return &it, nil
+}
+
+// Item loads one queue item with its reports, target, context and the author's
+// history in this group.
+func (s *Store) Item(ctx context.Context, v *Viewer, id int64) (*ItemDetail, error) {
+	it, err := s.loadItem(ctx, s.rdb, v, id)
+	if err != nil {
+		return nil, err
+	}
+	db := s.rdb.WithContext(ctx)
+	d := &ItemDetail{Item: *it, Group: *it.Group}
+	d.Item.Group = nil
+	if err := db.Where("queue_item_id = ?", it.ID).Order("id").Find(&d.Reports).Error; err != nil {
+		return nil, wrapErr("item reports", err)
+	}
+	var authorID int64
+	switch it.TargetType {
+	case TargetPost:
+		var p Post
+		if err := db.Preload("Membership").Preload("Clinician").First(&p, it.TargetID).Error; err != nil {
+			return nil, wrapErr("item post", err)
+		}
+		var t Thread
+		if err := db.First(&t, p.ThreadID).Error; err != nil {
+			return nil, wrapErr("item thread", err)
+		}
+		d.Post, d.Thread = &p, &t
+		var before, after []Post
+		db.Preload("Membership").Where("thread_id = ? AND id < ?", t.ID, p.ID).Order("id DESC").Limit(2).Find(&before)
+		db.Preload("Membership").Where("thread_id = ? AND id > ?", t.ID, p.ID).Order("id").Limit(2).Find(&after)
+		for i := len(before) - 1; i >= 0; i-- {
+			d.Context = append(d.Context, before[i])
+		}
+		d.Context = append(d.Context, after...)
+		if p.MembershipID != nil {
+			authorID = *p.MembershipID
+		}
+	case TargetMembership, TargetJoin:
+		authorID = it.TargetID
+	}
+	if authorID != 0 {
+		var m Membership
+		if err := db.First(&m, authorID).Error; err == nil {
+			d.Author = &m
+			db.Where("membership_id = ?", m.ID).Order("id DESC").Limit(10).Find(&d.History)
+			db.Where("group_id = ? AND ((target_type = ? AND target_id = ?) OR (target_type = ? AND target_id IN (?)))",
+				it.GroupID, TargetMembership, m.ID, TargetPost,
+				db.Model(&Post{}).Select("id").Where("membership_id = ?", m.ID)).
+				Order("id DESC").Limit(20).Find(&d.Actions)
+			db.Where("membership_id = ?", m.ID).Order("id DESC").Find(&d.Notes)
+		}
+	}
+	return d, nil
+}
+
+// Claim takes a time-limited lease on a queue item so that other moderators know
+// someone is on it. Claiming again renews the lease. Another's unexpired claim is
+// ErrConflict.
+func (s *Store) Claim(ctx context.Context, v *Viewer, id int64) (*QueueItem, error) {
+	var out QueueItem
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		it, err := s.loadItem(ctx, tx, v, id)
+		if err != nil {
+			return err
+		}
+		if it.Status != ItemOpen {
+			return Errorf(ECONFLICT, "this item is already resolved")
+		}
+		if it.ExcludeUserID != nil && *it.ExcludeUserID == v.User.ID {
+			return Errorf(EFORBIDDEN, "another moderator must decide this appeal")
+		}
+		now := s.now()
+		until := now.Add(ClaimLease)
+		res := tx.Model(&QueueItem{}).Where("id = ? AND status = ? AND (claimed_by IS NULL OR claimed_by = ? OR claim_expires_at < ?)",
+			id, ItemOpen, v.User.ID, now).Updates(map[string]any{"claimed_by": v.User.ID, "claim_expires_at": until, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return Errorf(ECONFLICT, "another moderator is working on this item")
+		}
+		it.ClaimedBy, it.ClaimExpiresAt = &v.User.ID, &until
+		it.Group = nil
+		out = *it
+		return nil
+	})
+	if err != nil {
+		return nil, wrapErr("claim", err)
+	}
+	return &out, nil
+}
+
+// ResolveInput is a moderator's decision on a queue item.
+type ResolveInput struct {
+	Action  string `json:"action" form:"action"`
+	Reason  string `json:"reason" form:"reason"`
+	Version int    `json:"version" form:"version"`
+	Hours   int    `json:"hours" form:"hours"`
+}
+
+// Validate checks the decision's fields.
+func (in *ResolveInput) Validate() error {
+	in.Reason = strings.TrimSpace(in.Reason)
+	var ve ValidationError
+	switch in.Action {
+	case ActionApprove, ActionRemove, ActionLock, ActionWarn, ActionMute, ActionBan, ActionEscalate:
+	case ActionRedact, ActionLabel:
+		ve.Add("action", "redact and label are done from the post itself")
+	default:
+		ve.Add("action", "choose approve, remove, lock, warn, mute, ban or escalate")
+	}
+	if in.Version < 1 {
+		ve.Add("version", "send the item's current version")
+	}
+	if utf8.RuneCountInString(in.Reason) > 1000 {
+		ve.Add("reason", "use at most 1000 characters")
+	}
+	if (in.Action == ActionRemove || in.Action == ActionWarn || in.Action == ActionBan || in.Action == ActionMute) && in.Reason == "" {
+		ve.Add("reason", "give a reason; the member will see it")
+	}
+	if in.Action == ActionMute && (in.Hours < 1 || in.Hours > 24*30) {
+		ve.Add("hours", "mute for 1 to 720 hours")
+	}
+	return ve.Err()
+}
+
+// Resolve applies a moderator's decision. It needs the item's current version, and
+// fails with ErrConflict, changing nothing, when the version is stale, the item is
+// already resolved, or another moderator holds an unexpired claim: of two moderators
+// racing on one item, exactly one decision is recorded.
+func (s *Store) Resolve(ctx context.Context, v *Viewer, id int64, in ResolveInput) (*QueueItem, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	var out QueueItem
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		it, err := s.loadItem(ctx, tx, v, id)
+		if err != nil {
+			return err
+		}
+		if it.ExcludeUserID != nil && *it.ExcludeUserID == v.User.ID {
+			return Errorf(EFORBIDDEN, "another moderator must decide this appeal")
+		}
+		now := s.now()
+		if in.Action == ActionEscalate {
+			res := tx.Model(&QueueItem{}).Where("id = ? AND version = ? AND status = ?", id, in.Version, ItemOpen).
+				Updates(map[string]any{"escalated": true, "version": gorm.Expr("version + 1"), "claimed_by": nil, "claim_expires_at": nil, "updated_at": now})
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return Errorf(ECONFLICT, "this item changed since you loaded it; reload and decide again")
+			}
+			it.Escalated = true
+		} else {
+			res := tx.Model(&QueueItem{}).
+				Where("id = ? AND version = ? AND status = ? AND (claimed_by IS NULL OR claimed_by = ? OR claim_expires_at < ?)",
+					id, in.Version, ItemOpen, v.User.ID, now).
+				Updates(map[string]any{"status": ItemResolved, "open_key": nil, "version": gorm.Expr("version + 1"),
+					"resolution": in.Action, "resolution_reason": in.Reason, "resolved_by": v.User.ID, "resolved_at": now,
+					"claimed_by": nil, "claim_expires_at": nil, "updated_at": now})
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return Errorf(ECONFLICT, "this item changed or another moderator is deciding it; reload and look again")
+			}
+			it.Status, it.Resolution, it.ResolvedBy, it.ResolvedAt = ItemResolved, in.Action, &v.User.ID, &now
+		}
+		it.Version = in.Version + 1
+		if err := s.applyAction(ctx, tx, v, it, in); err != nil {
+			return err
+		}
+		it.Group = nil
+		out = *it
+		return nil
+	})
+	if err != nil {
+		return nil, wrapErr("resolve", err)
+	}
+	return &out, nil
+}
+
+// applyAction carries out a decision on the item's target and records it.
+func (s *Store) applyAction(ctx context.Context, tx *gorm.DB, v *Viewer, it *QueueItem, in ResolveInput) error {
+	now := s.now()
+	outcome := "upheld"
+	if in.Action == ActionApprove {
+		outcome = "dismissed"
+	}
+	if in.Action != ActionEscalate {
+		if err := tx.Model(&Report{}).Where("queue_item_id = ? AND outcome = ?", it.ID, "pending").Update("outcome", outcome).Error; err != nil {
+			return err
+		}
+	}
+	var post *Post
+	var member *Membership
+	label := fmt.Sprintf("%s #%d", it.TargetType, it.TargetID)
+	switch it.TargetType {
+	case TargetPost:
+		var p Post
+		if err := tx.Preload("Membership").First(&p, it.TargetID).Error; err != nil {
+			return err
+		}
+		post, member = &p, p.Membership
+		if member != nil {
+			label = "post by " + member.Pseudonym
+		} else {
+			label = "post by a clinician"
+		}
+	case TargetMembership, TargetJoin:
+		var m Membership
+		if err := tx.First(&m, it.TargetID).Error; err != nil {
+			return err
+		}
+		member, label = &m, m.Pseudonym
+	}
+	switch in.Action {
+	case ActionApprove:
+		if it.TargetType == TargetJoin && member.Status == MemberPending {
+			if err := tx.Model(member).Updates(map[string]any{"status": MemberActive, "updated_at": now}).Error; err != nil {
+				return err
+			}
+			if err := tx.Model(&Group{}).Where("id = ?", it.GroupID).UpdateColumn("member_count", gorm.Expr("member_count + 1")).Error; err != nil {
+				return err
+			}
+		}
+		if post != nil && post.Status == PostHeld {
+			if err := tx.Model(post).Updates(map[string]any{"status": PostPublished, "status_reason": "", "updated_at": now}).Error; err != nil {
+				return err
+			}
+			post.Status = PostPublished
+			if err := s.reindex(ctx, tx, post); err != nil {
+				return err
+			}
+			var t Thread
+			if err := tx.First(&t, post.ThreadID).Error; err != nil {
+				return err
+			}
+			if err := s.notifyPostPublished(ctx, tx, &t, post); err != nil {
+				return err
+			}
+		}
+	case ActionRemove:
+		if it.TargetType == TargetJoin {
+			if err := tx.Model(member).Updates(map[string]any{"status": MemberLeft, "updated_at": now}).Error; err != nil {
+				return err
+			}
+			break
+		}
+		if post == nil {
+			return &ValidationError{Fields: map[string]string{"action": "only posts can be removed; ban a member instead"}}
+		}
+		if err := tx.Model(post).Updates(map[string]any{"status": PostRemoved, "status_reason": in.Reason, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		post.Status = PostRemoved
+		if err := s.reindex(ctx, tx, post); err != nil {
+			return err
+		}
+	case ActionLock:
+		if post == nil {
+			return &ValidationError{Fields: map[string]string{"action": "only a post's thread can be locked"}}
+		}
+		if err := tx.Model(&Thread{}).Where("id = ?", post.ThreadID).Update("locked", true).Error; err != nil {
+			return err
+		}
+	case ActionMute:
+		if member == nil {
+			return &ValidationError{Fields: map[string]string{"action": "this post has no member to mute"}}
+		}
+		until := now.Add(time.Duration(in.Hours) * time.Hour)
+		if err := tx.Model(member).Update("muted_until", until).Error; err != nil {
+			return err
+		}
+	case ActionBan:
+		if member == nil {
+			return &ValidationError{Fields: map[string]string{"action": "this post has no member to ban"}}
+		}
+		if member.Status == MemberActive {
+			if err := tx.Model(&Group{}).Where("id = ?", it.GroupID).UpdateColumn("member_count", gorm.Expr("member_count - 1")).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.Model(member).Updates(map[string]any{"status": MemberBanned, "role": MemberRegular, "updated_at": now}).Error; err != nil {
+			return err
+		}
+	}
+	if member != nil && in.Action != ActionEscalate {
+		if err := s.notifyDecision(ctx, tx, member, it, post, in); err != nil {
+			return err
+		}
+	}
+	return s.modlog(ctx, tx, v, it.GroupID, in.Action, it.TargetType, it.TargetID, label, in.Reason)
+}
+
+// reindex refreshes a post in the search index after a moderation change.
+func (s *Store) reindex(ctx context.Context, tx *gorm.DB, p *Post) error {
+	var t Thread
+	if err := tx.First(&t, p.ThreadID).Error; err != nil {
+		return err
+	}
+	return s.indexPost(ctx, tx, &t, p)
+}
+
+// ModlogPage is one page of a group's modlog.
+type ModlogPage struct {
+	Access  *GroupAccess
+	Entries []ModlogEntry
+	// ShowModerators is true when the viewer may see who acted.
+	ShowModerators bool
+}
+
+// Modlog lists a group's moderation log: public for open groups, members-only
+// otherwise. Moderator names are shown only to the group's moderators and admins.
+func (s *Store) Modlog(ctx context.Context, v *Viewer, slug string, page int) (*ModlogPage, error) {
+	a, err := s.GroupAccess(ctx, v, slug)
+	if err != nil {
+		return nil, err
+	}
+	if !a.CanRead {
+		return nil, ErrNotFound
+	}
+	if page < 1 || page > MaxPage {
+		return nil, &ValidationError{Fields: map[string]string{"page": "use a page from 1 to 100000"}}
+	}
+	mp := &ModlogPage{Access: a, ShowModerators: a.Moderates}
+	if err := s.rdb.WithContext(ctx).Where("group_id = ?", a.Group.ID).Order("created_at DESC, id DESC").
+		Offset((page - 1) * PageSize).Limit(PageSize).Find(&mp.Entries).Error; err != nil {
+		return nil, wrapErr("modlog", err)
+	}
+	return mp, nil
+}
+
+// AddNote adds a staff note to the author of a queue item; the group's moderators
+// and admins see it in the author's history.
+func (s *Store) AddNote(ctx context.Context, v *Viewer, itemID int64, body string) (*MemberNote, error) {
+	body = strings.TrimSpace(body)
+	if body == "" || utf8.RuneCountInString(body) > 2000 {
+		return nil, &ValidationError{Fields: map[string]string{"body": "write a note of 1 to 2000 characters"}}
+	}
+	var out MemberNote
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		it, err := s.loadItem(ctx, tx, v, itemID)
+		if err != nil {
+			return err
+		}
+		var mid int64
+		switch it.TargetType {
+		case TargetPost:
+			var p Post
+			if err := tx.First(&p, it.TargetID).Error; err != nil {
+				return err
+			}
+			if p.MembershipID == nil {
+				return &ValidationError{Fields: map[string]string{"body": "this post has no member to note"}}
+			}
+			mid = *p.MembershipID
+		default:
+			mid = it.TargetID
+		}
+		label := "staff"
+		var m Membership
+		if err := tx.Where("group_id = ? AND user_id = ?", it.GroupID, v.User.ID).First(&m).Error; err == nil {
+			label = m.Pseudonym
+		} else if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		out = MemberNote{MembershipID: mid, AuthorID: v.User.ID, AuthorLabel: label, Body: body, CreatedAt: s.now()}
+		if err := tx.Create(&out).Error; err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, v, "moderation.note", "membership", mid, "")
+	})
+	if err != nil {
+		return nil, wrapErr("add note", err)
+	}
+	return &out, nil
+}
+
+// decisionText is what a member is told about a moderator's decision.
+var decisionText = map[string]string{
+	ActionApprove: "A moderator reviewed your post and it stays up.",
+	ActionRemove:  "A moderator removed your post.",
+	ActionLock:    "A moderator locked the thread.",
+	ActionWarn:    "A moderator sent you a warning.",
+	ActionMute:    "A moderator paused your posting in this group for a while.",
+	ActionBan:     "A moderator removed you from this group.",
+}
+
+// notifyDecision tells the member concerned about a decision, with its reason.
+func (s *Store) notifyDecision(ctx context.Context, tx *gorm.DB, m *Membership, it *QueueItem, p *Post, in ResolveInput) error {
+	if it.TargetType == TargetJoin {
+		if in.Action == ActionApprove {
+			return s.notifyJoinApproved(ctx, tx, m)
+		}
+		return nil
+	}
+	text := decisionText[in.Action]
+	if in.Reason != "" {
+		text += " Reason: " + in.Reason
+	}
+	if in.Action != ActionApprove && in.Action != ActionLock {
+		text += " If you think this was a mistake, you can appeal once."
+	}
+	var threadID, postID int64
+	if p != nil {
+		threadID, postID = p.ThreadID, p.ID
+	}
+	return s.notify(ctx, tx, m.ID, NotifyModeration, threadID, postID, text)
+}
+
+// Pseudonyms maps membership ids to pseudonyms, for moderators' pages.
+func (s *Store) Pseudonyms(ctx context.Context, ids []int64) (map[int64]string, error) {
+	var ms []Membership
+	if err := s.rdb.WithContext(ctx).Select("id", "pseudonym").Where("id IN ?", ids).Find(&ms).Error; err != nil {
+		return nil, wrapErr("pseudonyms", err)
+	}
+	out := make(map[int64]string, len(ms))
+	for _, m := range ms {
+		out[m.ID] = m.Pseudonym
+	}
+	return out, nil
+}

@@ -1,0 +1,504 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+)
+
+// searchThread opens a thread as v in the group and returns it with its opening post.
+func searchThread(t *testing.T, s *Store, v *Viewer, slug, title, body string) (*Thread, *Post) {
+	t.Helper()
+	th, p, err := s.CreateThread(ctx, v, slug, ThreadInput{Title: title, Body: body})
+	if err != nil {
+		t.Fatalf("thread %q in %s: %v", title, slug, err)
+	}
+	return th, p
+}
+
+// searchReply replies as v.
+func searchReply(t *testing.T, s *Store, v *Viewer, threadID int64, body string) *Post {
+	t.Helper()
+	p, err := s.CreatePost(ctx, v, threadID, PostInput{Body: body})
+	if err != nil {
+		t.Fatalf("reply to %d: %v", threadID, err)
+	}
+	return p
+}
+
+// searchFor searches and fails on any error.
+func searchFor(t *testing.T, s *Store, v *Viewer, q, group string) *SearchResults {
+	t.Helper()
+	res, err := s.Search(ctx, v, SearchQuery{Text: q, Group: group})
+	if err != nil {
+		t.Fatalf("search %q in %q: %v", q, group, err)
+	}
+	return res
+}
+
+// searchHitIDs lists the post ids of the hits, in order.
+func searchHitIDs(res *SearchResults) []int64 {
+	ids := make([]int64, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		ids = append(ids, h.Post.ID)
+	}
+	return ids
+}
+
+// markedText is a snippet's text, with [matches] in brackets.
+func markedText(parts []SnippetPart) string {
+	var b strings.Builder
+	for _, p := range parts {
+		if p.Mark {
+			b.WriteString("[" + p.Text + "]")
+		} else {
+			b.WriteString(p.Text)
+		}
+	}
+	return b.String()
+}
+
+// searchReindex writes changes to a post directly, then reindexes it as an edit would.
+func searchReindex(t *testing.T, s *Store, postID int64, changes map[string]any) {
+	t.Helper()
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Model(&Post{}).Where("id = ?", postID).Updates(changes).Error; err != nil {
+			return err
+		}
+		var p Post
+		if err := tx.First(&p, postID).Error; err != nil {
+			return err
+		}
+		return s.indexPost(ctx, tx, nil, &p)
+	})
+	if err != nil {
+		t.Fatalf("reindex post %d: %v", postID, err)
+	}
+}
+
+func TestSearchFindsTitleAndBody(t *testing.T) {
+	s := NewTestStore(t)
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	mustGroup(t, s, admin, "diabetes", VisibilityOpen)
+	mustJoin(t, s, admin, "diabetes", MemberActive)
+	th, first := searchThread(t, s, admin, "diabetes", "Insulin pump tips", "I switched last spring and it changed my days.")
+	reply := searchReply(t, s, admin, th.ID, "My nurse suggested a continuous glucose monitor as well.")
+
+	res := searchFor(t, s, nil, "pump", "")
+	if got, want := searchHitIDs(res), []int64{first.ID}; !slices.Equal(got, want) {
+		t.Fatalf("search by title: %v, want %v", got, want)
+	}
+	h := res.Hits[0]
+	if !h.Opening || h.Thread.ID != th.ID || h.Group.Slug != "diabetes" || h.Page != 1 {
+		t.Fatalf("title hit: opening=%v thread=%d group=%q page=%d", h.Opening, h.Thread.ID, h.Group.Slug, h.Page)
+	}
+	if got, want := markedText(h.Title), "Insulin [pump] tips"; got != want {
+		t.Fatalf("title = %q, want %q", got, want)
+	}
+	if h.Post.Membership == nil || h.Post.Membership.Pseudonym == "" {
+		t.Fatal("hit has no author loaded")
+	}
+
+	res = searchFor(t, s, nil, "GLUCOSE monitor", "")
+	if got, want := searchHitIDs(res), []int64{reply.ID}; !slices.Equal(got, want) {
+		t.Fatalf("search by body: %v, want %v", got, want)
+	}
+	if res.Hits[0].Opening {
+		t.Fatal("a reply is reported as the thread")
+	}
+	if got := markedText(res.Hits[0].Snippet); !strings.Contains(got, "[glucose] [monitor]") {
+		t.Fatalf("snippet %q does not mark the matches", got)
+	}
+	if got, want := markedText(res.Hits[0].Title), "Insulin pump tips"; got != want {
+		t.Fatalf("a reply's title = %q, want the plain thread title %q", got, want)
+	}
+
+	// Every word must match, in the title or the text.
+	if got, want := searchHitIDs(searchFor(t, s, nil, "insulin spring", "")), []int64{first.ID}; !slices.Equal(got, want) {
+		t.Fatalf("title and body words: %v, want %v", got, want)
+	}
+	if got := searchHitIDs(searchFor(t, s, nil, "insulin glucose", "")); len(got) != 0 {
+		t.Fatalf("words from two posts matched %v", got)
+	}
+	// A quoted phrase keeps its words together and in order.
+	if got, want := searchHitIDs(searchFor(t, s, nil, `"glucose monitor"`, "")), []int64{reply.ID}; !slices.Equal(got, want) {
+		t.Fatalf("phrase: %v, want %v", got, want)
+	}
+	if got := searchHitIDs(searchFor(t, s, nil, `"monitor glucose"`, "")); len(got) != 0 {
+		t.Fatalf("reversed phrase matched %v", got)
+	}
+	// Plurals find singulars on both databases.
+	if got, want := searchHitIDs(searchFor(t, s, nil, "pumps", "")), []int64{first.ID}; !slices.Equal(got, want) {
+		t.Fatalf("plural: %v, want %v", got, want)
+	}
+	if got := searchHitIDs(searchFor(t, s, nil, "zebra", "")); len(got) != 0 {
+		t.Fatalf("unknown word matched %v", got)
+	}
+	// An empty query finds nothing and is not an error.
+	if res := searchFor(t, s, nil, "   ", ""); len(res.Hits) != 0 || res.Query != "" {
+		t.Fatalf("empty query: %+v", res)
+	}
+}
+
+func TestSearchRanking(t *testing.T) {
+	s := NewTestStore(t)
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	mustGroup(t, s, admin, "meds", VisibilityOpen)
+	mustJoin(t, s, admin, "meds", MemberActive)
+	_, strong := searchThread(t, s, admin, "meds", "Metformin side effects", "Metformin upset my stomach. After a month on metformin it settled; metformin with food helps.")
+	_, weak := searchThread(t, s, admin, "meds", "Starting a new pill", "My doctor mentioned metformin once, nothing more.")
+	_, older := searchThread(t, s, admin, "meds", "Walking helps", "A short walk after dinner helps my metformin work.")
+	_, newer := searchThread(t, s, admin, "meds", "Walking helps too", "A short walk after dinner helps my metformin work.")
+
+	got := searchHitIDs(searchFor(t, s, nil, "metformin", ""))
+	if len(got) != 4 {
+		t.Fatalf("found %v, want 4 posts", got)
+	}
+	if got[0] != strong.ID {
+		t.Fatalf("ranking %v: the post with the word in its title and three times in its text (%d) is not first", got, strong.ID)
+	}
+	if slices.Index(got, weak.ID) < slices.Index(got, strong.ID) {
+		t.Fatalf("ranking %v: a single mention ranks above the strong match", got)
+	}
+	if slices.Index(got, newer.ID) > slices.Index(got, older.ID) {
+		t.Fatalf("ranking %v: of two equal matches the older (%d) comes first", got, older.ID)
+	}
+}
+
+func TestSearchSnippetsAreTextOnly(t *testing.T) {
+	s := NewTestStore(t)
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	mustGroup(t, s, admin, "skin", VisibilityOpen)
+	mustJoin(t, s, admin, "skin", MemberActive)
+	searchThread(t, s, admin, "skin", "Shingles <b>pain</b>",
+		"I saw `<script>alert(1)</script>` in a **bold** zoster message <img src=x onerror=alert(1)> &amp; more.\n\n- one zoster\n- two")
+
+	res := searchFor(t, s, nil, "zoster", "")
+	if len(res.Hits) != 1 {
+		t.Fatalf("found %d posts, want 1", len(res.Hits))
+	}
+	got := markedText(res.Hits[0].Snippet)
+	if !strings.Contains(got, "[zoster]") {
+		t.Fatalf("snippet %q does not mark the match", got)
+	}
+	for _, bad := range []string{"**", "<strong", "<img", "onerror", "<li", "&amp;", "\x01", "\x02"} {
+		if strings.Contains(got, bad) {
+			t.Fatalf("snippet %q contains %q", got, bad)
+		}
+	}
+	// Code is text: it is in the snippet, as text, to be escaped by whoever shows it.
+	if !strings.Contains(got, "<script>alert(1)</script>") || !strings.Contains(got, "bold") {
+		t.Fatalf("snippet %q lost the post's text", got)
+	}
+	if got := markedText(searchFor(t, s, nil, "pain", "").Hits[0].Title); got != "Shingles <b>[pain]</b>" {
+		t.Fatalf("title %q: the title is plain text with the match marked", got)
+	}
+}
+
+func TestSearchPlainText(t *testing.T) {
+	for _, tc := range []struct{ name, md, want string }{
+		{"markdown", "Is this **normal**?\n\n* one\n* two", "Is this normal? one two"},
+		{"inline markup inside a word", "**bo**ld and *it*alic", "bold and italic"},
+		{"raw html is dropped", "a <script>alert(1)</script> b", "a alert(1) b"},
+		{"entities", "fish &amp; chips <3", "fish & chips <3"},
+		{"code keeps its text", "`<b>x</b>`", "<b>x</b>"},
+		{"control characters", "a\x01b\x02c", "a b c"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := RenderMarkdown(tc.md)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := PlainText(h); got != tc.want {
+				t.Fatalf("PlainText(%q) = %q, want %q", h, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestSearchVisibilityMatrix checks, for every role and visibility, that search finds
+// exactly what the caller may read.
+func TestSearchVisibilityMatrix(t *testing.T) {
+	s := NewTestStore(t)
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	member := mustViewer(t, s, "member", RoleMember)
+	outsider := mustViewer(t, s, "outsider", RoleMember)
+	clinician := mustViewer(t, s, "doc", RoleClinician)
+	var visitor *Viewer
+	visibilities := []string{VisibilityOpen, VisibilityClosed, VisibilitySecret, VisibilityProfessional}
+	postIn := map[string]int64{}
+	for _, vis := range visibilities {
+		mustGroup(t, s, admin, vis, vis)
+		mustJoin(t, s, admin, vis, MemberActive)
+		_, p := searchThread(t, s, admin, vis, "Asthma inhaler in the "+vis+" group", "Ask about asthma here.")
+		postIn[vis] = p.ID
+	}
+	// The member is active in the open, closed and secret groups.
+	mustJoin(t, s, member, VisibilityOpen, MemberActive)
+	for _, slug := range []string{VisibilityClosed, VisibilitySecret} {
+		a, _ := s.GroupAccess(ctx, admin, slug)
+		if _, err := s.createMembership(ctx, s.db, member.User.ID, a.Group.ID, MemberRegular, MemberActive); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A pending request reads nothing.
+	mustJoin(t, s, outsider, VisibilityClosed, MemberPending)
+
+	cases := []struct {
+		who   string
+		v     *Viewer
+		reads []string
+	}{
+		{"visitor", visitor, []string{"open"}},
+		{"outsider", outsider, []string{"open"}},
+		{"member", member, []string{"open", "closed", "secret"}},
+		{"clinician", clinician, []string{"open", "professional"}},
+		{"admin", admin, []string{"open", "closed", "secret", "professional"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.who, func(t *testing.T) {
+			res := searchFor(t, s, tc.v, "asthma", "")
+			got := searchHitIDs(res)
+			slices.Sort(got)
+			var want []int64
+			for _, vis := range tc.reads {
+				want = append(want, postIn[vis])
+			}
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Fatalf("found %v, want %v (groups %v)", got, want, tc.reads)
+			}
+			var scope []string
+			for _, g := range res.Scope {
+				scope = append(scope, g.Slug)
+			}
+			slices.Sort(scope)
+			wantScope := slices.Clone(tc.reads)
+			slices.Sort(wantScope)
+			if !slices.Equal(scope, wantScope) {
+				t.Fatalf("scope %v, want %v", scope, wantScope)
+			}
+			for _, vis := range visibilities {
+				res, err := s.Search(ctx, tc.v, SearchQuery{Text: "asthma", Group: vis})
+				a, aerr := s.GroupAccess(ctx, tc.v, vis)
+				switch {
+				case errors.Is(aerr, ErrNotFound):
+					if !errors.Is(err, ErrNotFound) {
+						t.Fatalf("filter on hidden group %s: %v, want not found", vis, err)
+					}
+				case err != nil:
+					t.Fatalf("filter on %s: %v", vis, err)
+				case a.CanRead != (len(res.Hits) == 1):
+					t.Fatalf("filter on %s: %d hits, can read %v", vis, len(res.Hits), a.CanRead)
+				case res.Group == nil || res.Group.Slug != vis:
+					t.Fatalf("filter on %s: results name group %v", vis, res.Group)
+				}
+			}
+		})
+	}
+	if _, err := s.Search(ctx, admin, SearchQuery{Text: "asthma", Group: "no-such-group"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown group: %v, want not found", err)
+	}
+}
+
+func TestSearchFollowsEditsAndStatus(t *testing.T) {
+	s := NewTestStore(t)
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	mustGroup(t, s, admin, "sleep", VisibilityOpen)
+	mustJoin(t, s, admin, "sleep", MemberActive)
+	th, _ := searchThread(t, s, admin, "sleep", "Night shifts", "How do you all cope?")
+	p := searchReply(t, s, admin, th.ID, "Melatonin helped me a little.")
+	other := searchReply(t, s, admin, th.ID, "Melatonin did nothing for me.")
+	find := func(q string) []int64 { return searchHitIDs(searchFor(t, s, admin, q, "")) }
+
+	edited, _ := RenderMarkdown("Magnesium helped me a little.")
+	searchReindex(t, s, p.ID, map[string]any{"body": "Magnesium helped me a little.", "body_html": edited})
+	if got, want := find("magnesium"), []int64{p.ID}; !slices.Equal(got, want) {
+		t.Fatalf("after an edit the new word finds %v, want %v", got, want)
+	}
+	if got, want := find("melatonin"), []int64{other.ID}; !slices.Equal(got, want) {
+		t.Fatalf("after an edit the old word finds %v, want %v", got, want)
+	}
+
+	for _, status := range []string{PostHeld, PostRemoved, PostDeleted} {
+		t.Run(status, func(t *testing.T) {
+			searchReindex(t, s, p.ID, map[string]any{"status": status})
+			if got := find("magnesium"); len(got) != 0 {
+				t.Fatalf("a %s post is found: %v", status, got)
+			}
+			searchReindex(t, s, p.ID, map[string]any{"status": PostPublished})
+			if got := find("magnesium"); len(got) != 1 {
+				t.Fatalf("published again, found %v", got)
+			}
+		})
+	}
+
+	// Status is checked when searching too, even if nobody reindexed.
+	if err := s.db.Model(&Post{}).Where("id = ?", other.ID).Update("status", PostRemoved).Error; err != nil {
+		t.Fatal(err)
+	}
+	if got := find("melatonin"); len(got) != 0 {
+		t.Fatalf("a removed post that was not reindexed is found: %v", got)
+	}
+
+	// A post deleted outright leaves the index.
+	if err := s.db.Delete(&Post{}, p.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if n := searchIndexRows(t, s, p.ID); n != 0 {
+		t.Fatalf("a deleted post has %d index rows", n)
+	}
+}
+
+// searchIndexRows counts the index rows of a post.
+func searchIndexRows(t *testing.T, s *Store, postID int64) int64 {
+	t.Helper()
+	key := "docid"
+	if s.dialect == "postgres" {
+		key = "post_id"
+	}
+	var n int64
+	if err := s.db.Raw("SELECT COUNT(*) FROM post_search WHERE "+key+" = ?", postID).Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestSearchMigrateIndexesMissingPosts(t *testing.T) {
+	s := NewTestStore(t)
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	mustGroup(t, s, admin, "gut", VisibilityOpen)
+	mustJoin(t, s, admin, "gut", MemberActive)
+	th, _ := searchThread(t, s, admin, "gut", "Fibre", "Oats every morning.")
+	// A post written in bulk, bypassing the write path (as the demo seed does).
+	html, _ := RenderMarkdown("Psyllium works for me.")
+	bulk := Post{ThreadID: th.ID, Body: "Psyllium works for me.", BodyHTML: html, Status: PostPublished, Version: 1,
+		CreatedAt: s.now(), UpdatedAt: s.now()}
+	if err := s.db.Create(&bulk).Error; err != nil {
+		t.Fatal(err)
+	}
+	if got := searchHitIDs(searchFor(t, s, nil, "psyllium", "")); len(got) != 0 {
+		t.Fatalf("found %v before indexing", got)
+	}
+	if err := s.Migrate(); err != nil {
+		t.Fatalf("migrate again: %v", err)
+	}
+	if got, want := searchHitIDs(searchFor(t, s, nil, "psyllium", "")), []int64{bulk.ID}; !slices.Equal(got, want) {
+		t.Fatalf("after migrate: %v, want %v", got, want)
+	}
+	if got := searchHitIDs(searchFor(t, s, nil, "fibre", "")); len(got) != 1 {
+		t.Fatalf("the opening post is indexed %d times", len(got))
+	}
+}
+
+func TestSearchPages(t *testing.T) {
+	s := NewTestStore(t)
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	mustGroup(t, s, admin, "pain", VisibilityOpen)
+	mustJoin(t, s, admin, "pain", MemberActive)
+	th, _ := searchThread(t, s, admin, "pain", "Chronic pain diary", "Starting a diary.")
+	n := 3*SearchPageSize + 5 // more than one page of the thread, too
+	for i := 0; i < n; i++ {
+		searchReply(t, s, admin, th.ID, fmt.Sprintf("Day %d: flare today.", i+1))
+	}
+	res := searchFor(t, s, nil, "flare", "")
+	if got, want := len(res.Hits), SearchPageSize; got != want || !res.HasNext {
+		t.Fatalf("page 1: %d hits, has next %v", got, res.HasNext)
+	}
+	// Equal matches: newest first, so the first hit is on the thread's last page.
+	if got, want := res.Hits[0].Page, (n+1+PageSize-1)/PageSize; got != want {
+		t.Fatalf("newest reply is on page %d, want %d", got, want)
+	}
+	if got, want := res.Hits[len(res.Hits)-1].Post.ID, res.Hits[0].Post.ID-SearchPageSize+1; got != want {
+		t.Fatalf("last hit of page 1 is post %d, want %d", got, want)
+	}
+	res, err := s.Search(ctx, nil, SearchQuery{Text: "flare", Page: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(res.Hits), 5; got != want || res.HasNext {
+		t.Fatalf("page 4: %d hits (want %d), has next %v", got, want, res.HasNext)
+	}
+	res, err = s.Search(ctx, nil, SearchQuery{Text: "flare", Page: 9})
+	if err != nil || len(res.Hits) != 0 {
+		t.Fatalf("a page past the end: %v, %d hits", err, len(res.Hits))
+	}
+}
+
+func TestSearchValidation(t *testing.T) {
+	s := NewTestStore(t)
+	_, err := s.Search(ctx, nil, SearchQuery{Text: strings.Repeat("a", MaxSearchQueryRunes+1)})
+	wantField(t, err, "q")
+	if _, err := s.Search(ctx, nil, SearchQuery{Text: strings.Repeat("é", MaxSearchQueryRunes)}); err != nil {
+		t.Fatalf("a query of %d characters: %v", MaxSearchQueryRunes, err)
+	}
+	_, err = s.Search(ctx, nil, SearchQuery{Text: "x", Page: -1})
+	wantField(t, err, "page")
+}
+
+// nastyQueries are inputs that break a naive MATCH or tsquery.
+var nastyQueries = []string{
+	`"`, `""`, `"""`, `a OR`, `OR`, `AND`, `NOT`, `NEAR`, `NEAR/3`, `a NEAR/3 b`, `*`, `a*`, `*a`,
+	`-`, `-a`, `a -b`, `(`, `)`, `(a`, `a)`, `a OR (b`, `^a`, `title:a`, `body:`, `:`, `'`, `''`,
+	`a'b`, `\`, `\"`, `%`, `_`, `;`, `; DROP TABLE posts; --`, `a AND NOT b`, `!`, `&`, `|`, `a & b`,
+	`a | b`, `!a`, `<->`, `a <-> b`, `a:*`, `a:b`, "\x00", "\x01a\x02", "a\tb\nc", `\u0301`, "\u0301\u0301\u0301\u0301",
+	"é", "日本語", "🙂", "a🙂b", `"unclosed phrase`, `"a" "b" "c"`, `"" a ""`, `"*"`, `"OR"`, `"NEAR/3"`,
+	strings.Repeat(`"a `, 60), strings.Repeat("a ", 100), strings.Repeat("x", 200), `the`, `the a of`,
+	`%27%22`, `<script>`, `{}`, `[]`, `$`, `@`, `#`, `~a`, `a~`, `+a`, `a+b`, `1`, `0x`, `1e5`,
+}
+
+func TestSearchNastyQueries(t *testing.T) {
+	s := NewTestStore(t)
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	mustGroup(t, s, admin, "misc", VisibilityOpen)
+	mustJoin(t, s, admin, "misc", MemberActive)
+	searchThread(t, s, admin, "misc", "A thread about a b c", "Text with a and b and the words OR and NEAR in it: 日本語 é 1.")
+	for _, q := range nastyQueries {
+		t.Run(fmt.Sprintf("%q", q), func(t *testing.T) {
+			if _, err := s.Search(ctx, admin, SearchQuery{Text: q}); err != nil {
+				t.Fatalf("search %q: %v", q, err)
+			}
+			if _, err := s.Search(ctx, nil, SearchQuery{Text: q, Group: "misc"}); err != nil {
+				t.Fatalf("search %q in a group: %v", q, err)
+			}
+		})
+	}
+}
+
+func TestParseSearchTerms(t *testing.T) {
+	for _, tc := range []struct{ in, fts, ts string }{
+		{"", "", ""},
+		{"Insulin", `"insulin*"`, `"insulin"`},
+		{"headaches", `"headache*"`, `"headaches"`},
+		{"stress", `"stress*"`, `"stress"`},
+		{"flu", `"flu"`, `"flu"`},
+		{`blood "low sugar" levels`, `"blood*" "low sugar" "level*"`, `"blood" "low sugar" "levels"`},
+		{`"insulin"`, `"insulin"`, `"insulin"`},
+		{`x OR y`, `"x" "y"`, `"x" "y"`},
+		{`a OR b`, `"b"`, `"b"`}, // "a" is a stop word
+		{`diet NEAR/3 sleep`, `"diet*" "sleep*"`, `"diet" "sleep"`},
+		{`-fish* (chips)`, `"fish*" "chip*"`, `"fish" "chips"`},
+		{`how do I sleep`, `"sleep*"`, `"sleep"`},
+		{`the`, `"the"`, `"the"`},
+		{`"the end`, `"the end"`, `"the end"`},
+		{`"`, "", ""},
+		{`*`, "", ""},
+		{`Café Crème`, `"café*" "crème*"`, `"café" "crème"`},
+		{`sleep sleep SLEEP`, `"sleep*"`, `"sleep"`},
+		{"don't", `"don"`, `"don"`}, // "t" is a stop word
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			terms := parseSearchTerms(tc.in)
+			if got := ftsMatchText(terms); got != tc.fts {
+				t.Fatalf("FTS: %q, want %q", got, tc.fts)
+			}
+			if got := tsQueryText(terms); got != tc.ts {
+				t.Fatalf("tsquery: %q, want %q", got, tc.ts)
+			}
+		})
+	}
+}
