@@ -27,25 +27,34 @@ type handler struct {
 	render    *renderer
 	sessions  *sessions
 	providers []provider
+	broker    Broker
 }
 
 // New builds Haven's HTTP server: renderer, error handler, middleware and routes.
 func New(cfg Config, store *models.Store, log *slog.Logger) (*echo.Echo, error) {
+	_, e, err := build(cfg, store, log)
+	return e, err
+}
+
+// build is New, also returning the handler for tests to look inside.
+func build(cfg Config, store *models.Store, log *slog.Logger) (*handler, *echo.Echo, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if log == nil {
 		log = slog.Default()
 	}
 	r, err := newRenderer()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	h := &handler{cfg: cfg, store: store, log: log, render: r,
 		sessions: newSessions(cfg.SecretBytes(), cfg.SecureCookies())}
 	if h.providers, err = setupProviders(cfg); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	h.broker = newMemoryBroker()
+	store.SetPublisher(&livePublisher{broker: h.broker, store: store, log: log})
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -76,7 +85,7 @@ func New(cfg Config, store *models.Store, log *slog.Logger) (*echo.Echo, error) 
 		},
 	}))
 	h.routes(e)
-	return e, nil
+	return h, e, nil
 }
 
 // recoverPanics turns a panic into a 500 page; the stack goes to the log, never to

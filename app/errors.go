@@ -56,7 +56,12 @@ func classify(err error) (int, apiError) {
 	var de *models.Error
 	var he *echo.HTTPError
 	var pd *models.PersonalDataError
+	var be *models.BlockedError
 	switch {
+	case errors.As(err, &be):
+		// A watched word refused the post: its message, beside the field that has it.
+		return http.StatusUnprocessableEntity, apiError{Code: models.EINVALID, Message: be.Message,
+			Fields: map[string]string{be.Field: be.Message}}
 	case errors.As(err, &pd):
 		return http.StatusUnprocessableEntity, apiError{Code: "personal_data", Matches: pd.Matches,
 			Message: personalDataMessage(pd)}
@@ -100,6 +105,7 @@ func (h *handler) handleError(err error, c echo.Context) {
 		return
 	}
 	status, body := classify(err)
+	setRetryAfter(c, err)
 	if status >= 500 {
 		h.log.Error("request failed", "err", err, "method", c.Request().Method,
 			"path", c.Request().URL.Path, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))

@@ -89,12 +89,16 @@ func (h *handler) createGroup(c echo.Context) error {
 type groupPageView struct {
 	Group      groupJSON       `json:"group"`
 	Rules      string          `json:"rules"`
+	RulesHTML  string          `json:"rules_html"`
 	Membership *membershipJSON `json:"membership"`
 	CanRead    bool            `json:"can_read"`
 	CanPost    bool            `json:"can_post"`
 	CanJoin    bool            `json:"can_join"`
-	Threads    []threadJSON    `json:"threads"`
-	Page       pageJSON        `json:"page"`
+	// CanModerate is true for the group's moderators and admins.
+	CanModerate bool              `json:"can_moderate"`
+	Threads     []threadJSON      `json:"threads"`
+	Page        pageJSON          `json:"page"`
+	Errors      map[string]string `json:"-"` // the join form's, after a failed join
 }
 
 // showGroup handles GET /groups/:slug.
@@ -107,10 +111,16 @@ func (h *handler) showGroup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return h.respond(c, http.StatusOK, "group", newGroupPageView(gp))
+}
+
+// newGroupPageView builds a group's page from a page of its threads.
+func newGroupPageView(gp *models.GroupPage) groupPageView {
 	a := gp.Access
-	v := groupPageView{Group: newGroupJSON(a.Group, a.Membership), Rules: a.Group.Rules,
+	v := groupPageView{Group: newGroupJSON(a.Group, a.Membership), Rules: a.Group.Rules, RulesHTML: a.Group.RulesHTML,
 		Membership: newMembershipJSON(a.Membership, ""), CanRead: a.CanRead, CanPost: a.CanPost, CanJoin: a.CanJoin,
-		Threads: make([]threadJSON, 0, len(gp.Threads)), Page: pageJSON{Number: gp.Page, Size: models.PageSize, HasNext: gp.HasNext}}
+		CanModerate: a.Moderates,
+		Threads:     make([]threadJSON, 0, len(gp.Threads)), Page: pageJSON{Number: gp.Page, Size: models.PageSize, HasNext: gp.HasNext}}
 	for i := range gp.Threads {
 		tj := newThreadJSON(&gp.Threads[i])
 		if u, ok := gp.Unread[tj.ID]; ok {
@@ -118,13 +128,29 @@ func (h *handler) showGroup(c echo.Context) error {
 		}
 		v.Threads = append(v.Threads, tj)
 	}
-	return h.respond(c, http.StatusOK, "group", v)
+	linkThreadAuthors(a.Group.Slug, v.Threads, gp.Threads)
+	return v
 }
 
 // joinGroup handles POST /groups/:slug/join.
 func (h *handler) joinGroup(c echo.Context) error {
+	var in models.JoinInput
+	if err := c.Bind(&in); err != nil {
+		return badRequest("could not read the request: " + bindMessage(err))
+	}
 	slug := c.Param("slug")
-	m, err := h.store.Join(c.Request().Context(), viewer(c), slug)
+	m, err := h.store.JoinGroup(c.Request().Context(), viewer(c), slug, in)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) && !wantsJSON(c) {
+		// Show the group again, with its rules and the unticked box.
+		gp, gerr := h.store.GroupPage(c.Request().Context(), viewer(c), slug, 1)
+		if gerr != nil {
+			return err
+		}
+		gv := newGroupPageView(gp)
+		gv.Errors = ve.Fields
+		return h.html(c, http.StatusUnprocessableEntity, "group", gv)
+	}
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,8 @@ type authorJSON struct {
 	Badge       *string `json:"badge"`
 	Credential  string  `json:"credential,omitempty"`
 	Specialty   string  `json:"specialty,omitempty"`
+	// MemberURL links a pseudonym to its member page in the group (pages only).
+	MemberURL string `json:"-"`
 }
 
 func strp(s string) *string { return &s }
@@ -37,6 +39,12 @@ func postAuthor(p *models.Post) authorJSON {
 			Credential: p.Clinician.Credential, Specialty: p.Clinician.Specialty}
 	}
 	return membershipAuthor(p.Membership)
+}
+
+// threadRef names a thread without its counters.
+type threadRef struct {
+	ID    int64  `json:"id"`
+	Title string `json:"title"`
 }
 
 // groupJSON is a group in lists and on its page.
@@ -88,6 +96,7 @@ type threadJSON struct {
 	ClinicianAnswered bool       `json:"clinician_answered"`
 	Accepted          bool       `json:"accepted"`
 	AcceptedPostID    *int64     `json:"accepted_post_id"`
+	SlowModeSeconds   int        `json:"slow_mode_seconds"` // 0 when slow mode is off
 	// Unread counts the posts by others since the viewer last opened the thread; it
 	// is null for visitors and non-members, for threads never opened, and outside
 	// the group page's list. New marks a thread the member never opened that was
@@ -101,7 +110,7 @@ func newThreadJSON(t *models.Thread) threadJSON {
 	return threadJSON{ID: t.ID, Title: t.Title, Kind: t.Kind, Author: membershipAuthor(t.Membership),
 		ReplyCount: t.ReplyCount, LastPostAt: t.LastPostAt, CreatedAt: t.CreatedAt, Pinned: t.Pinned,
 		Locked: t.Locked, ClinicianAnswered: t.ClinicianAnswered, Accepted: t.AcceptedPostID != nil,
-		AcceptedPostID: t.AcceptedPostID}
+		AcceptedPostID: t.AcceptedPostID, SlowModeSeconds: t.SlowModeSeconds}
 }
 
 // reactionsJSON counts each kind of reaction on a post.
@@ -127,8 +136,14 @@ type postJSON struct {
 	// Mine lists the viewer's own reactions; Accepted marks the thread's accepted answer.
 	Mine     []string `json:"mine"`
 	Accepted bool     `json:"accepted"`
+	// Muted is true when the viewer muted the author: the page folds the post away.
+	Muted bool `json:"muted"`
 	// What the viewer may do with the post, for the page (see decoratePosts in posts.go).
 	CanEdit, CanDelete, CanQuote, CanAccept, CanSeeHistory bool `json:"-"`
+	// CanReport is true on others' published posts; Appeal is the author's appeal state
+	// of their removed post (see decorateModeration in moderation_ui.go).
+	CanReport bool   `json:"-"`
+	Appeal    string `json:"-"`
 }
 
 func newPostJSON(p *models.Post) postJSON {

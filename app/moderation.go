@@ -30,13 +30,18 @@ type itemJSON struct {
 	Appeal      bool       `json:"appeal"`
 	Resolution  string     `json:"resolution,omitempty"`
 	Version     int        `json:"version"`
+	// Due says when an open item is due, in words; Sensitive keeps its content hidden
+	// until revealed (see finish in moderation_ui.go).
+	Due       string `json:"-"`
+	Sensitive bool   `json:"-"`
 }
 
 // targetJSON names what an item is about.
 type targetJSON struct {
-	Type    string `json:"type"`
-	ID      int64  `json:"id"`
-	Excerpt string `json:"excerpt"`
+	Type           string `json:"type"`
+	ID             int64  `json:"id"`
+	Excerpt        string `json:"excerpt"`
+	ContentWarning string `json:"content_warning,omitempty"`
 }
 
 func newItemJSON(v *models.Viewer, it *models.QueueItem, g *models.Group, excerpt string) itemJSON {
@@ -54,6 +59,10 @@ type queueView struct {
 	Items  []itemJSON         `json:"items"`
 	Filter models.QueueFilter `json:"filter"`
 	Lanes  []string           `json:"lanes"`
+	// Counts holds the open and overdue items of every lane, in triage order;
+	// Groups are the groups the filter offers.
+	Counts []laneCountJSON `json:"counts"`
+	Groups []groupRef      `json:"-"`
 }
 
 // queue handles GET /moderation/queue.
@@ -61,13 +70,23 @@ func (h *handler) queue(c echo.Context) error {
 	f := models.QueueFilter{Group: c.QueryParam("group"), Lane: c.QueryParam("lane"), Status: c.QueryParam("status"),
 		ClaimedBy: c.QueryParam("claimed")}
 	v := viewer(c)
-	entries, err := h.store.Queue(c.Request().Context(), v, f)
+	qp, err := h.store.QueuePage(c.Request().Context(), v, f)
 	if err != nil {
 		return err
 	}
-	qv := queueView{Items: make([]itemJSON, 0, len(entries)), Filter: f, Lanes: models.Lanes}
+	entries, now := qp.Entries, time.Now()
+	qv := queueView{Items: make([]itemJSON, 0, len(entries)), Filter: f, Lanes: models.Lanes,
+		Counts: make([]laneCountJSON, 0, len(qp.Counts)), Groups: make([]groupRef, 0, len(qp.Groups))}
 	for i := range entries {
-		qv.Items = append(qv.Items, newItemJSON(v, &entries[i].Item, &entries[i].Group, entries[i].Excerpt))
+		j := newItemJSON(v, &entries[i].Item, &entries[i].Group, entries[i].Excerpt)
+		j.finish(now, entries[i].ContentWarning)
+		qv.Items = append(qv.Items, j)
+	}
+	for _, lc := range qp.Counts {
+		qv.Counts = append(qv.Counts, laneCountJSON{Lane: lc.Lane, Open: lc.Open, Overdue: lc.Overdue})
+	}
+	for _, g := range qp.Groups {
+		qv.Groups = append(qv.Groups, groupRef{g.Slug, g.Name})
 	}
 	return h.respond(c, http.StatusOK, "queue", qv)
 }
@@ -120,6 +139,14 @@ type itemView struct {
 	Actions []modlogJSON      `json:"actions"`
 	Notes   []noteJSON        `json:"notes"`
 	Errors  map[string]string `json:"-"`
+	// CannedReasons come from the group's rules, then generic ones; AppealOf is the
+	// decision an appeal questions. Form, Canned and NoteBody keep what was typed
+	// when a form comes back with errors.
+	CannedReasons []string            `json:"canned_reasons"`
+	AppealOf      *appealOfJSON       `json:"appeal_of"`
+	Form          models.ResolveInput `json:"-"`
+	Canned        string              `json:"-"`
+	NoteBody      string              `json:"-"`
 }
 
 // threadRefJSON names a thread.
@@ -136,10 +163,22 @@ func (h *handler) itemView(c echo.Context, id int64) (*itemView, error) {
 		return nil, err
 	}
 	iv := &itemView{Item: newItemJSON(v, &d.Item, &d.Group, ""), Reports: []reportJSON{}, Context: []postJSON{},
-		History: []historyPostJSON{}, Actions: []modlogJSON{}, Notes: []noteJSON{}}
+		History: []historyPostJSON{}, Actions: []modlogJSON{}, Notes: []noteJSON{},
+		CannedReasons: cannedReasons(d.Group.Rules), Form: models.ResolveInput{Version: d.Item.Version}}
+	cw := ""
+	if d.Post != nil {
+		cw = d.Post.ContentWarning
+	}
+	iv.Item.finish(time.Now(), cw)
+	if o := d.AppealOf; o != nil {
+		iv.AppealOf = &appealOfJSON{Resolution: o.Resolution, Reason: o.ResolutionReason, ResolvedAt: o.ResolvedAt}
+	}
 	reporters := map[int64]string{}
 	for _, r := range d.Reports {
 		name := "automatic"
+		if r.Source == "appeal" {
+			name = "the author (appeal)"
+		}
 		if r.Source == "member" {
 			name = "a reader"
 			if r.ReporterMembershipID != nil {
@@ -247,6 +286,11 @@ func (h *handler) resolveItem(c echo.Context) error {
 	if err := c.Bind(&in); err != nil {
 		return badRequest("could not read the decision: " + bindMessage(err))
 	}
+	typed, canned := in.Reason, ""
+	if !wantsJSON(c) {
+		canned = c.FormValue("canned")
+		in.Reason = withCanned(canned, in.Reason)
+	}
 	v := viewer(c)
 	it, err := h.store.Resolve(c.Request().Context(), v, id, in)
 	var ve *models.ValidationError
@@ -255,7 +299,8 @@ func (h *handler) resolveItem(c echo.Context) error {
 		if ierr != nil {
 			return err
 		}
-		iv.Errors = ve.Fields
+		iv.Errors, iv.Form, iv.Canned = ve.Fields, in, canned
+		iv.Form.Reason = typed
 		return h.html(c, http.StatusUnprocessableEntity, "item", iv)
 	}
 	if err != nil {
@@ -291,6 +336,15 @@ func (h *handler) addNote(c echo.Context) error {
 		return badRequest("could not read the note")
 	}
 	n, err := h.store.AddNote(c.Request().Context(), viewer(c), id, f.Body)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) && !wantsJSON(c) {
+		iv, ierr := h.itemView(c, id)
+		if ierr != nil {
+			return err
+		}
+		iv.Errors, iv.NoteBody = ve.Fields, f.Body
+		return h.html(c, http.StatusUnprocessableEntity, "item", iv)
+	}
 	if err != nil {
 		return err
 	}
@@ -310,14 +364,24 @@ func (h *handler) reportPost(c echo.Context) error {
 	if err := c.Bind(&in); err != nil {
 		return badRequest("could not read the report")
 	}
-	if _, err := h.store.ReportPost(c.Request().Context(), viewer(c), id, in); err != nil {
+	_, err = h.store.ReportPost(c.Request().Context(), viewer(c), id, in)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) && !wantsJSON(c) {
+		rv, rerr := h.reportView(c, id)
+		if rerr != nil {
+			return err
+		}
+		rv.Form, rv.Errors = in, ve.Fields
+		return h.html(c, http.StatusUnprocessableEntity, "report", rv)
+	}
+	if err != nil {
 		return err
 	}
 	if wantsJSON(c) {
 		return c.JSON(http.StatusCreated, map[string]any{"report": map[string]string{"reason": in.Reason, "status": "received"}})
 	}
 	h.sessions.setFlash(c, "Thank you. A moderator will look at this post. The author is not told who reported it.")
-	return redirect(c, backTo(c, "/"))
+	return redirect(c, h.postPlaceURL(c, id))
 }
 
 func newModlogJSON(e *models.ModlogEntry, showModerator bool) modlogJSON {

@@ -17,12 +17,6 @@ import (
 // What members do to posts: edit, delete, look at the history, react, accept an
 // answer and quote.
 
-// threadRef names a thread without its counters.
-type threadRef struct {
-	ID    int64  `json:"id"`
-	Title string `json:"title"`
-}
-
 // currentJSON is a post's editable text as it is now: what a 409 on a stale edit
 // carries, and what the edit form shows beside a draft that was not saved.
 type currentJSON struct {
@@ -84,23 +78,23 @@ func (h *handler) editPost(c echo.Context) error {
 	ctx := c.Request().Context()
 	pc, err := h.store.EditPost(ctx, viewer(c), id, in)
 	var conflict *models.EditConflictError
-	var ve *models.ValidationError
-	isConflict, isInvalid := errors.As(err, &conflict), errors.As(err, &ve)
+	isConflict, ve := errors.As(err, &conflict), formErrors(err)
 	if isConflict && wantsJSON(c) {
 		_, body := classify(err)
 		return c.JSON(http.StatusConflict, map[string]any{"error": body, "current": newCurrentJSON(conflict.Current)})
 	}
-	if (isConflict || isInvalid) && !wantsJSON(c) {
+	if (isConflict || ve != nil) && !wantsJSON(c) {
 		return h.editFormAgain(c, id, in, err, conflict, ve)
 	}
 	if err != nil {
 		return err
 	}
 	if wantsJSON(c) {
-		return c.JSON(http.StatusOK, map[string]any{"post": newPostJSON(pc.Post)})
+		return c.JSON(http.StatusOK, map[string]any{"post": newPostJSON(pc.Post), "notices": notices(c, pc.Post)})
 	}
 	h.sessions.setFlash(c, "Your post was updated.")
-	return redirect(c, h.postURL(c, pc.Thread.ID, pc.Post.ID))
+	flashHeld(h, c, pc.Post)
+	return redirect(c, afterPostURL(c, pc.Post, h.postURL(c, pc.Thread.ID, pc.Post.ID)))
 }
 
 // editFormAgain shows the edit form again after a failed save, with what the author

@@ -114,6 +114,9 @@ type page struct {
 	Data      any
 	// Unread is the signed-in viewer's unread notification count, for the bell.
 	Unread int
+	// IsModerator shows the header's Moderation link, with ModerationOpen open items.
+	IsModerator    bool
+	ModerationOpen int
 }
 
 // wantsJSON reports whether the client asked for JSON.
@@ -145,6 +148,7 @@ func (h *handler) html(c echo.Context, status int, name string, data any) error 
 	}
 	if p.Viewer != nil {
 		p.Unread = h.unreadNotifications(c)
+		h.moderationBadge(c, &p)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "base", p); err != nil {

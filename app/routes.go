@@ -20,6 +20,11 @@ func (h *handler) routes(e *echo.Echo) {
 	e.GET("/groups", h.listGroups)
 	e.GET("/groups/:slug", h.showGroup)
 	e.GET("/threads/:id", h.showThread)
+	e.GET("/groups/:slug/members/:pseudonym", h.showMember)
+	e.GET("/invites/:token", h.showInvite)
+	e.GET("/search", h.search)
+	e.GET("/threads/:id/events", h.threadEvents)
+	e.GET("/events", h.events)
 
 	// Members: signed in. (Route middleware, not a Group: a Group's middleware would
 	// also answer unknown URLs with a sign-in redirect instead of a 404.)
@@ -49,8 +54,25 @@ func (h *handler) routes(e *echo.Echo) {
 	e.GET("/notifications/:id", h.openNotification, m)
 	// Group owners and admins; the store checks which.
 	e.POST("/groups/:slug/moderators", h.setModerator, m)
+	// Joining through an invitation link, and muting members (see invites.go, members.go).
+	e.POST("/invites/:token", h.acceptInvite, m)
+	e.POST("/groups/:slug/members/:pseudonym/mute", h.muteMember, m)
+	e.POST("/groups/:slug/members/:pseudonym/unmute", h.unmuteMember, m)
+	// Group moderators and admins: settings, join requests, invitation links (see group_admin.go).
+	e.GET("/groups/:slug/edit", h.editGroup, m)
+	e.POST("/groups/:slug/edit", h.updateGroup, m)
+	e.PATCH("/groups/:slug", h.updateGroup, m)
+	e.GET("/groups/:slug/requests", h.joinRequests, m)
+	e.POST("/groups/:slug/requests/:pseudonym/approve", h.approveJoin, m)
+	e.POST("/groups/:slug/requests/:pseudonym/deny", h.denyJoin, m)
+	e.GET("/groups/:slug/invites", h.listInvites, m)
+	e.POST("/groups/:slug/invites", h.createInvite, m)
+	e.POST("/groups/:slug/invites/:id/revoke", h.revokeInvite, m)
 
+	// Reports and appeals by members (see moderation_ui.go); the modlog per group visibility.
+	e.GET("/posts/:id/report", h.reportForm, m)
 	e.POST("/posts/:id/reports", h.reportPost, m)
+	e.POST("/posts/:id/appeal", h.appealPost, m)
 	e.GET("/groups/:slug/modlog", h.modlog)
 
 	// Moderators (of their groups) and admins; the store scopes every item.
@@ -59,9 +81,20 @@ func (h *handler) routes(e *echo.Echo) {
 	e.POST("/moderation/items/:id/claim", h.claimItem, m)
 	e.POST("/moderation/items/:id/resolve", h.resolveItem, m)
 	e.POST("/moderation/items/:id/notes", h.addNote, m)
+	// Watched words of a group, and slow mode of a thread (see watched.go).
+	e.GET("/groups/:slug/watched-words", h.groupWatchedWords, m)
+	e.POST("/groups/:slug/watched-words", h.createGroupWatchedWord, m)
+	e.DELETE("/groups/:slug/watched-words/:id", h.deleteGroupWatchedWord, m)
+	e.POST("/groups/:slug/watched-words/:id/delete", h.deleteGroupWatchedWord, m)
+	e.POST("/threads/:id/slow-mode", h.setSlowMode, m)
 
 	// Admins.
 	a := requireAdmin
 	e.GET("/groups/new", h.newGroup, a)
 	e.POST("/groups", h.createGroup, a)
+	e.GET("/admin/groups", h.adminGroups, a)
+	e.GET("/admin/watched-words", h.siteWatchedWords, a)
+	e.POST("/admin/watched-words", h.createSiteWatchedWord, a)
+	e.DELETE("/admin/watched-words/:id", h.deleteSiteWatchedWord, a)
+	e.POST("/admin/watched-words/:id/delete", h.deleteSiteWatchedWord, a)
 }

@@ -24,6 +24,8 @@ type testApp struct {
 	srv   *httptest.Server
 	cfg   Config
 	echo  *echo.Echo
+	// handler is the app's handler, for tests that look inside.
+	handler *handler
 }
 
 // localConfig is a local-mode configuration for tests.
@@ -49,16 +51,19 @@ func newTestAppWith(t testing.TB, cfg Config) *testApp {
 	srv := httptest.NewUnstartedServer(nil)
 	cfg.BaseURL = "http://" + srv.Listener.Addr().String()
 	cfg.Addr = "127.0.0.1:0"
-	e, err := New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h, e, err := build(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
 	srv.Config.Handler = e
 	srv.Start()
 	t.Cleanup(srv.Close)
-	ta.srv, ta.cfg, ta.echo = srv, cfg, e
+	ta.srv, ta.cfg, ta.echo, ta.handler = srv, cfg, e, h
 	return ta
 }
+
+// broker returns the running app's broker.
+func (ta *testApp) broker() Broker { return ta.handler.broker }
 
 // client is one browser or program talking to the test app, with its own cookies.
 type client struct {

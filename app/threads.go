@@ -88,6 +88,8 @@ type threadView struct {
 	Quote    *quoteJSON `json:"quote,omitempty"`
 	// Following is whether an active member follows the thread; null for others.
 	Following *bool `json:"following"`
+	// CanModerate shows the group's moderators and admins the slow-mode form.
+	CanModerate bool `json:"-"`
 }
 
 func (h *handler) threadView(c echo.Context, id int64, page int) (*threadView, error) {
@@ -98,7 +100,7 @@ func (h *handler) threadView(c echo.Context, id int64, page int) (*threadView, e
 	}
 	tv := &threadView{Group: groupRef{tp.Access.Group.Slug, tp.Access.Group.Name}, Thread: newThreadJSON(&tp.Thread),
 		Posts: make([]postJSON, 0, len(tp.Posts)), Page: pageJSON{Number: tp.Page, Size: models.PageSize, HasNext: tp.HasNext},
-		CanReply: tp.CanReply(), CanJoin: tp.Access.CanJoin, SignedIn: v != nil}
+		CanReply: tp.CanReply(), CanJoin: tp.Access.CanJoin, SignedIn: v != nil, CanModerate: tp.Access.Moderates}
 	for i := range tp.Posts {
 		tv.Posts = append(tv.Posts, newPostJSON(&tp.Posts[i]))
 	}
@@ -110,6 +112,10 @@ func (h *handler) threadView(c echo.Context, id int64, page int) (*threadView, e
 			Credential: v.Clinician.Credential, Specialty: v.Clinician.Specialty}
 	}
 	decoratePosts(c, tv, tp)
+	linkAuthors(tv, tp)
+	if err := h.decorateModeration(c, tv, tp); err != nil {
+		return nil, err
+	}
 	if tp.CanFollow {
 		tv.Following = &tp.Following
 	}
@@ -154,7 +160,9 @@ func (h *handler) createPost(c echo.Context) error {
 			return err
 		}
 		tv.Form, tv.Errors = in, ve.Fields
-		return h.html(c, http.StatusUnprocessableEntity, "thread", tv)
+		status, _ := classify(err) // 422, or 429 in slow mode
+		setRetryAfter(c, err)
+		return h.html(c, status, "thread", tv)
 	}
 	if err != nil {
 		return err
@@ -176,7 +184,8 @@ func (h *handler) postURL(c echo.Context, threadID, postID int64) string {
 }
 
 // formErrors turns an error a form can show beside its fields into a
-// ValidationError: a personal-data question becomes the confirm_personal_data field.
+// ValidationError: a personal-data question becomes the confirm_personal_data field,
+// and slow mode's "not yet" the body field's message.
 func formErrors(err error) *models.ValidationError {
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
@@ -185,6 +194,10 @@ func formErrors(err error) *models.ValidationError {
 	var pd *models.PersonalDataError
 	if errors.As(err, &pd) {
 		return &models.ValidationError{Fields: map[string]string{"confirm_personal_data": personalDataMessage(pd)}}
+	}
+	var rl *models.RateLimitError
+	if errors.As(err, &rl) {
+		return &models.ValidationError{Fields: map[string]string{"body": rl.Message}}
 	}
 	return nil
 }

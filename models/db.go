@@ -28,6 +28,10 @@ type Store struct {
 	now     func() time.Time
 	// deadlines overrides DefaultLaneDeadlines per lane.
 	deadlines map[string]time.Duration
+	// publisher receives live events after commits.
+	publisher Publisher
+	// words caches compiled watched-word patterns (see watched.go).
+	words wordCache
 }
 
 // Options tunes Open.
@@ -189,6 +193,7 @@ func allModels() []any {
 		&Thread{}, &Post{}, &PostRevision{}, &Reaction{},
 		&ThreadFollow{}, &ThreadRead{}, &Notification{},
 		&QueueItem{}, &Report{}, &ModlogEntry{}, &MemberNote{},
+		&WatchedWord{},
 		&AuditEntry{},
 	}
 }

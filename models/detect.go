@@ -37,14 +37,21 @@ var crisisPattern = compilePhrases(crisisPhrases)
 func compilePhrases(phrases []string) *regexp.Regexp {
 	alts := make([]string, 0, len(phrases))
 	for _, p := range phrases {
-		words := strings.FieldsFunc(p, func(r rune) bool { return r == ' ' || r == '-' })
-		for i, w := range words {
-			w = regexp.QuoteMeta(w)
-			words[i] = strings.ReplaceAll(w, "'", "['’]?")
-		}
-		alts = append(alts, strings.Join(words, `[\s\-_.,]+`))
+		alts = append(alts, phraseAlternative(p))
 	}
 	return regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])(` + strings.Join(alts, "|") + `)(?:$|[^\p{L}\p{N}])`)
+}
+
+// phraseAlternative is the regexp (without boundaries) that matches one phrase as
+// compilePhrases does: its words separated by any run of spaces or punctuation, with
+// any apostrophe form.
+func phraseAlternative(p string) string {
+	words := strings.FieldsFunc(p, func(r rune) bool { return r == ' ' || r == '-' })
+	for i, w := range words {
+		w = regexp.QuoteMeta(w)
+		words[i] = strings.ReplaceAll(w, "'", "['’]?")
+	}
+	return strings.Join(words, `[\s\-_.,]+`)
 }
 
 // DetectCrisis returns the crisis phrases found in text, lower-cased, or nil.

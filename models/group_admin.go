@@ -254,9 +254,9 @@ func (s *Store) DenyJoin(ctx context.Context, v *Viewer, slug, pseudonym string)
 }
 
 func (s *Store) decideJoin(ctx context.Context, v *Viewer, slug, pseudonym string, approve bool) (*Membership, error) {
-	op, status, action := "deny join", MemberDenied, "membership.deny"
+	op := "deny join"
 	if approve {
-		op, status, action = "approve join", MemberActive, "membership.approve"
+		op = "approve join"
 	}
 	var out Membership
 	err := s.tx(ctx, func(tx *gorm.DB) error {
@@ -272,30 +272,52 @@ func (s *Store) decideJoin(ctx context.Context, v *Viewer, slug, pseudonym strin
 		if err != nil {
 			return err
 		}
-		// Conditional, so that two moderators deciding at once count the member once.
-		now := s.now()
-		res := tx.Model(&Membership{}).Where("id = ? AND status = ?", m.ID, MemberPending).
-			Updates(map[string]any{"status": status, "updated_at": now})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return Errorf(ECONFLICT, "There is no request from "+m.Pseudonym+" waiting: it was already decided or withdrawn.")
-		}
-		m.Status, m.UpdatedAt = status, now
-		if approve {
-			if err := tx.Model(&Group{}).Where("id = ?", a.Group.ID).UpdateColumn("member_count", gorm.Expr("member_count + 1")).Error; err != nil {
-				return err
-			}
-			if err := s.notifyJoinApproved(ctx, tx, &m); err != nil {
-				return err
-			}
+		if err := s.applyJoinDecision(ctx, tx, v, a.Group, &m, approve); err != nil {
+			return err
 		}
 		out = m
-		return s.audit(ctx, tx, v, action, "membership", m.ID, "in "+a.Group.Slug)
+		return nil
 	})
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
 	return &out, nil
+}
+
+// applyJoinDecision approves (active, one more member, a "join_approved"
+// notification) or turns down (MemberDenied) the pending membership m of group g,
+// inside tx, and audits it as v's decision. The caller checks that v moderates g.
+// A membership that is no longer pending is a conflict. Updates m.
+func (s *Store) applyJoinDecision(ctx context.Context, tx *gorm.DB, v *Viewer, g *Group, m *Membership, approve bool) error {
+	status, action := MemberDenied, "membership.deny"
+	if approve {
+		status, action = MemberActive, "membership.approve"
+	}
+	// Conditional, so that two moderators deciding at once count the member once.
+	now := s.now()
+	res := tx.WithContext(ctx).Model(&Membership{}).Where("id = ? AND status = ?", m.ID, MemberPending).
+		Updates(map[string]any{"status": status, "updated_at": now})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return Errorf(ECONFLICT, "There is no request from "+m.Pseudonym+" waiting: it was already decided or withdrawn.")
+	}
+	m.Status, m.UpdatedAt = status, now
+	resolution := ActionRemove
+	if approve {
+		resolution = ActionApprove
+	}
+	if err := s.closeJoinItem(ctx, tx, v, m.ID, resolution); err != nil { // its queue item, if open
+		return err
+	}
+	if approve {
+		if err := tx.WithContext(ctx).Model(&Group{}).Where("id = ?", g.ID).UpdateColumn("member_count", gorm.Expr("member_count + 1")).Error; err != nil {
+			return err
+		}
+		if err := s.notifyJoinApproved(ctx, tx, m); err != nil {
+			return err
+		}
+	}
+	return s.audit(ctx, tx, v, action, "membership", m.ID, "in "+g.Slug)
 }

@@ -135,6 +135,9 @@ func (s *Store) CreateInvite(ctx context.Context, v *Viewer, slug string, in Inv
 			return err
 		}
 		inv.Group = a.Group
+		if a.Joined() {
+			inv.CreatedByMembership = a.Membership
+		}
 		return s.audit(ctx, tx, v, "invite.create", "group_invite", inv.ID,
 			fmt.Sprintf("in %s: %d uses, %d hours", a.Group.Slug, in.MaxUses, in.ExpiresInHours))
 	})
@@ -297,6 +300,9 @@ func (s *Store) JoinByInvite(ctx context.Context, v *Viewer, token string, in Jo
 				return err
 			}
 			m.Status = MemberActive
+			if err := s.closeJoinItem(ctx, tx, nil, m.ID, "withdrawn"); err != nil {
+				return err
+			}
 		} else if m, err = s.createMembership(ctx, tx, v.User.ID, g.ID, MemberRegular, MemberActive); err != nil {
 			return err
 		}

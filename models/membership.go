@@ -114,6 +114,8 @@ func (s *Store) JoinGroup(ctx context.Context, v *Viewer, slug string, in JoinIn
 				if err := tx.Model(g).UpdateColumn("member_count", gorm.Expr("member_count + 1")).Error; err != nil {
 					return err
 				}
+			} else if err := s.flagJoinRequest(ctx, tx, g, m); err != nil {
+				return err
 			}
 			out = *m
 			return nil
@@ -135,6 +137,8 @@ func (s *Store) JoinGroup(ctx context.Context, v *Viewer, slug string, in JoinIn
 			if err := tx.Model(g).UpdateColumn("member_count", gorm.Expr("member_count + 1")).Error; err != nil {
 				return err
 			}
+		} else if err := s.flagJoinRequest(ctx, tx, g, m); err != nil {
+			return err
 		}
 		out = *m
 		return nil
@@ -197,7 +201,7 @@ func (s *Store) Leave(ctx context.Context, v *Viewer, slug string) error {
 		if wasActive {
 			return tx.Model(a.Group).UpdateColumn("member_count", gorm.Expr("member_count - 1")).Error
 		}
-		return nil
+		return s.closeJoinItem(ctx, tx, nil, m.ID, "withdrawn")
 	})
 	return wrapErr("leave", err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -104,6 +105,8 @@ type QueueEntry struct {
 	Item    QueueItem
 	Group   Group
 	Excerpt string
+	// ContentWarning is the reported post's content warning, if any.
+	ContentWarning string
 }
 
 // Queue lists the queue items v may work, in triage order: lane severity, then
@@ -128,7 +131,7 @@ func (s *Store) Queue(ctx context.Context, v *Viewer, f QueueFilter) ([]QueueEnt
 	}
 	if f.Group != "" {
 		var g Group
-		if err := s.rdb.WithContext(ctx).Where("slug = ?", f.Group).First(&g).Error; err != nil {
+		if err := s.rdb.WithContext(ctx).Where("slug = ?", f.Group).First(&g).Error; err != nil || (!all && !slices.Contains(ids, g.ID)) {
 			return nil, ErrNotFound
 		}
 		q = q.Where("group_id = ?", g.ID)
@@ -157,7 +160,7 @@ func (s *Store) Queue(ctx context.Context, v *Viewer, f QueueFilter) ([]QueueEnt
 	if err := q.Limit(200).Find(&items).Error; err != nil {
 		return nil, fmt.Errorf("models: queue: %w", err)
 	}
-	excerpts, err := s.excerpts(ctx, items)
+	excerpts, warnings, err := s.excerpts(ctx, items)
 	if err != nil {
 		return nil, err
 	}
@@ -165,14 +168,15 @@ func (s *Store) Queue(ctx context.Context, v *Viewer, f QueueFilter) ([]QueueEnt
 	for _, it := range items {
 		g := *it.Group
 		it.Group = nil
-		out = append(out, QueueEntry{Item: it, Group: g, Excerpt: excerpts[it.ID]})
+		out = append(out, QueueEntry{Item: it, Group: g, Excerpt: excerpts[it.ID], ContentWarning: warnings[it.ID]})
 	}
 	return out, nil
 }
 
-// excerpts loads a short excerpt of each item's target in one query per target type.
-func (s *Store) excerpts(ctx context.Context, items []QueueItem) (map[int64]string, error) {
-	out := map[int64]string{}
+// excerpts loads a short excerpt of each item's target in one query per target type,
+// and the content warnings of reported posts.
+func (s *Store) excerpts(ctx context.Context, items []QueueItem) (map[int64]string, map[int64]string, error) {
+	out, warnings := map[int64]string{}, map[int64]string{}
 	var postIDs, memberIDs []int64
 	for _, it := range items {
 		switch it.TargetType {
@@ -184,23 +188,23 @@ func (s *Store) excerpts(ctx context.Context, items []QueueItem) (map[int64]stri
 	}
 	if len(postIDs) > 0 {
 		var ps []Post
-		if err := s.rdb.WithContext(ctx).Select("id", "body").Where("id IN ?", postIDs).Find(&ps).Error; err != nil {
-			return nil, err
+		if err := s.rdb.WithContext(ctx).Select("id", "body", "content_warning").Where("id IN ?", postIDs).Find(&ps).Error; err != nil {
+			return nil, nil, err
 		}
-		byID := map[int64]string{}
+		byID, cw := map[int64]string{}, map[int64]string{}
 		for _, p := range ps {
-			byID[p.ID] = excerpt(p.Body, 160)
+			byID[p.ID], cw[p.ID] = excerpt(p.Body, 160), p.ContentWarning
 		}
 		for _, it := range items {
 			if it.TargetType == TargetPost {
-				out[it.ID] = byID[it.TargetID]
+				out[it.ID], warnings[it.ID] = byID[it.TargetID], cw[it.TargetID]
 			}
 		}
 	}
 	if len(memberIDs) > 0 {
 		var ms []Membership
 		if err := s.rdb.WithContext(ctx).Select("id", "pseudonym").Where("id IN ?", memberIDs).Find(&ms).Error; err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		byID := map[int64]string{}
 		for _, m := range ms {
@@ -214,7 +218,7 @@ func (s *Store) excerpts(ctx context.Context, items []QueueItem) (map[int64]stri
 			}
 		}
 	}
-	return out, nil
+	return out, warnings, nil
 }
 
 // excerpt shortens text to about n characters on a word boundary.
@@ -244,6 +248,8 @@ type ItemDetail struct {
 	History []Post
 	Actions []ModlogEntry
 	Notes   []MemberNote
+	// AppealOf is the decided item an appeal questions, when the item is an appeal.
+	AppealOf *QueueItem
 }
 
 // loadItem loads an item v may work, or ErrNotFound.
@@ -280,6 +286,13 @@ func (s *Store) Item(ctx context.Context, v *Viewer, id int64) (*ItemDetail, err
 	d.Item.Group = nil
 	if err := db.Where("queue_item_id = ?", it.ID).Order("id").Find(&d.Reports).Error; err != nil {
 		return nil, wrapErr("item reports", err)
+	}
+	if it.AppealOfID != nil {
+		var orig QueueItem
+		if err := db.First(&orig, *it.AppealOfID).Error; err != nil {
+			return nil, wrapErr("item appealed", err)
+		}
+		d.AppealOf = &orig
 	}
 	var authorID int64
 	switch it.TargetType {
@@ -446,11 +459,23 @@ func (s *Store) Resolve(ctx context.Context, v *Viewer, id int64, in ResolveInpu
 	if err != nil {
 		return nil, wrapErr("resolve", err)
 	}
+	if out.TargetType == TargetPost {
+		switch {
+		case in.Action == ActionRemove && out.AppealOfID == nil:
+			s.publish(ctx, Event{Kind: EventPostRemoved, GroupID: out.GroupID, PostID: out.TargetID})
+		case in.Action == ActionApprove:
+			s.publish(ctx, Event{Kind: EventPostUpdated, GroupID: out.GroupID, PostID: out.TargetID})
+		}
+	}
 	return &out, nil
 }
 
 // applyAction carries out a decision on the item's target and records it.
 func (s *Store) applyAction(ctx context.Context, tx *gorm.DB, v *Viewer, it *QueueItem, in ResolveInput) error {
+	if it.AppealOfID != nil && (in.Action == ActionApprove || in.Action == ActionRemove) {
+		// On an appeal, approve upholds it (undoing the decision), remove keeps the decision.
+		return s.decideAppeal(ctx, tx, v, it, in)
+	}
 	now := s.now()
 	outcome := "upheld"
 	if in.Action == ActionApprove {
@@ -483,16 +508,25 @@ func (s *Store) applyAction(ctx context.Context, tx *gorm.DB, v *Viewer, it *Que
 		}
 		member, label = &m, m.Pseudonym
 	}
-	switch in.Action {
-	case ActionApprove:
-		if it.TargetType == TargetJoin && member.Status == MemberPending {
-			if err := tx.Model(member).Updates(map[string]any{"status": MemberActive, "updated_at": now}).Error; err != nil {
-				return err
+	if it.TargetType == TargetJoin && (in.Action == ActionApprove || in.Action == ActionRemove) {
+		// The same decision as on the requests page (see applyJoinDecision); a request
+		// withdrawn or decided meanwhile changes nothing.
+		if member.Status == MemberPending {
+			g := it.Group
+			if g == nil {
+				g = &Group{}
+				if err := tx.First(g, it.GroupID).Error; err != nil {
+					return err
+				}
 			}
-			if err := tx.Model(&Group{}).Where("id = ?", it.GroupID).UpdateColumn("member_count", gorm.Expr("member_count + 1")).Error; err != nil {
+			if err := s.applyJoinDecision(ctx, tx, v, g, member, in.Action == ActionApprove); err != nil {
 				return err
 			}
 		}
+		return s.modlog(ctx, tx, v, it.GroupID, in.Action, it.TargetType, it.TargetID, label, in.Reason)
+	}
+	switch in.Action {
+	case ActionApprove:
 		if post != nil && post.Status == PostHeld {
 			if err := tx.Model(post).Updates(map[string]any{"status": PostPublished, "status_reason": "", "updated_at": now}).Error; err != nil {
 				return err
@@ -510,12 +544,6 @@ func (s *Store) applyAction(ctx context.Context, tx *gorm.DB, v *Viewer, it *Que
 			}
 		}
 	case ActionRemove:
-		if it.TargetType == TargetJoin {
-			if err := tx.Model(member).Updates(map[string]any{"status": MemberLeft, "updated_at": now}).Error; err != nil {
-				return err
-			}
-			break
-		}
 		if post == nil {
 			return &ValidationError{Fields: map[string]string{"action": "only posts can be removed; ban a member instead"}}
 		}

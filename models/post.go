@@ -52,9 +52,11 @@ type Post struct {
 	UpdatedAt     time.Time
 	// Notices tells the author what the server noticed when the post was written.
 	Notices []Notice `gorm:"-"`
-	// personalData and heldFor carry the write-time findings to the queue (autoFlag).
+	// personalData and heldFor carry the write-time findings to the queue (autoFlag),
+	// as watched does the hold and flag watched words found (see watched.go).
 	personalData []string
 	heldFor      string
+	watched      []WatchedWord
 }
 
 // Notice kinds.
@@ -218,9 +220,17 @@ func (s *Store) CreatePost(ctx context.Context, v *Viewer, threadID int64, in Po
 		if t.Locked && !a.Moderates {
 			return Errorf(EFORBIDDEN, "this thread is locked")
 		}
-		if err := screen(&p, t.Group, p.Membership, in.Body, in.ConfirmPersonalData); err != nil {
+		if err := s.checkSlowMode(ctx, tx, &t, &p, a); err != nil {
 			return err
 		}
+		ws, err := s.screenPostWords(ctx, tx, t.GroupID, &p, nil)
+		if err != nil {
+			return err
+		}
+		if err := screen(&p, t.Group, p.Membership, p.Body, in.ConfirmPersonalData); err != nil {
+			return err
+		}
+		ws.holdForWords(&p, a.Moderates)
 		if err := tx.Omit("Membership", "Clinician").Create(&p).Error; err != nil {
 			return err
 		}
@@ -240,6 +250,7 @@ func (s *Store) CreatePost(ctx context.Context, v *Viewer, threadID int64, in Po
 			}
 		}
 		t.Group = a.Group
+		p.Thread = &t
 		return s.afterPostWrite(ctx, tx, &t, &p)
 	})
 	if err != nil {
@@ -248,7 +259,18 @@ func (s *Store) CreatePost(ctx context.Context, v *Viewer, threadID int64, in Po
 		}
 		return nil, wrapErr("create post", err)
 	}
+	if p.Status == PostPublished {
+		s.publish(ctx, Event{Kind: EventPost, GroupID: groupIDOf(&p), ThreadID: p.ThreadID, PostID: p.ID})
+	}
 	return &p, nil
+}
+
+// groupIDOf is the group of a post whose thread was loaded with its group.
+func groupIDOf(p *Post) int64 {
+	if p.Thread != nil {
+		return p.Thread.GroupID
+	}
+	return 0
 }
 
 // PostPageNumber is the page of its thread on which a post appears.

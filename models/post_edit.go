@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"gorm.io/gorm"
 )
@@ -23,6 +24,8 @@ type PostEdit struct {
 	Body           string `json:"body" form:"body"`
 	ContentWarning string `json:"content_warning" form:"content_warning"`
 	Version        int    `json:"version" form:"version"`
+	// ConfirmPersonalData is the author's answer to a PersonalDataError.
+	ConfirmPersonalData bool `json:"confirm_personal_data" form:"confirm_personal_data"`
 }
 
 // Validate trims the input and reports what is wrong with it.
@@ -190,16 +193,28 @@ func (s *Store) EditPost(ctx context.Context, v *Viewer, postID int64, in PostEd
 		if p.Body == in.Body && p.ContentWarning == in.ContentWarning {
 			return nil // nothing changed: no revision, no new version
 		}
+		ws, err := s.screenEditWords(ctx, tx, pc, &in.Body) // watched words (see watched.go)
+		if err != nil {
+			return err
+		}
+		found, err := screenEdit(p, pc.Access, in)
+		if err != nil {
+			return err
+		}
 		html, err := RenderMarkdown(in.Body)
 		if err != nil {
 			return err
 		}
 		now := s.now()
+		updates := map[string]any{"body": in.Body, "body_html": html, "content_warning": in.ContentWarning,
+			"version": gorm.Expr("version + 1"), "edited_at": now, "updated_at": now}
+		if found != nil {
+			updates["status"], updates["status_reason"], updates["crisis"] = found.Status, found.StatusReason, p.Crisis || found.Crisis
+		}
 		// The version in the WHERE clause makes the write conditional: of two edits
 		// of one version, the second updates nothing and is a conflict.
 		res := tx.Model(&Post{}).Where("id = ? AND version = ? AND status IN ?", p.ID, in.Version, []string{PostPublished, PostHeld}).
-			Updates(map[string]any{"body": in.Body, "body_html": html, "content_warning": in.ContentWarning,
-				"version": gorm.Expr("version + 1"), "edited_at": now, "updated_at": now})
+			Updates(updates)
 		if res.Error != nil {
 			return res.Error
 		}
@@ -225,12 +240,74 @@ func (s *Store) EditPost(ctx context.Context, v *Viewer, postID int64, in PostEd
 		p.Version, p.EditedAt, p.UpdatedAt = p.Version+1, &now, now
 		t := *pc.Thread
 		t.Group = pc.Access.Group
+		if found != nil {
+			p.Status, p.StatusReason, p.Crisis, p.Notices = found.Status, found.StatusReason, p.Crisis || found.Crisis, found.Notices
+			found.ID, found.ThreadID, found.Body, found.ContentWarning = p.ID, p.ThreadID, p.Body, p.ContentWarning
+			found.MembershipID, found.Membership, found.ClinicianID, found.Clinician = p.MembershipID, p.Membership, p.ClinicianID, p.Clinician
+			if err := s.autoFlag(ctx, tx, &t, found); err != nil {
+				return err
+			}
+		}
+		if err := s.holdEditForWords(ctx, tx, &t, pc, ws); err != nil {
+			return err
+		}
 		return s.indexPost(ctx, tx, &t, p)
 	})
 	if err != nil {
 		return nil, wrapErr("edit post", err) // domain errors, conflicts included, pass through
 	}
 	return out, nil
+}
+
+// screenEdit runs the write-time checks on what an edit adds to a post, so that an
+// edit cannot slip past what a new post would meet: personal data that the old text
+// did not have must be confirmed (and holds the post for review in an open group),
+// new crisis language marks the post as crisis (published, never hidden, with a
+// notice for the author), and a new member's first link is held for review. It
+// returns nil when the edit adds nothing to check, else a post carrying the new
+// status, notices and findings for autoFlag.
+func screenEdit(p *Post, a *GroupAccess, in PostEdit) (*Post, error) {
+	oldPD := DetectPersonalData(p.Body)
+	var newPD []string
+	for _, k := range DetectPersonalData(in.Body) {
+		if !slices.Contains(oldPD, k) {
+			newPD = append(newPD, k)
+		}
+	}
+	addsCrisis := !p.Crisis && len(DetectCrisis(in.Body)) > 0 && len(DetectCrisis(p.Body)) == 0
+	m := a.Membership
+	addsLink := !p.AsClinician() && m != nil && !m.IsModerator() && m.PostCount <= NewMemberPosts &&
+		hasLink(in.Body) && !hasLink(p.Body)
+	if len(newPD) == 0 && !addsCrisis && !addsLink {
+		return nil, nil
+	}
+	f := &Post{Status: p.Status, StatusReason: p.StatusReason}
+	hold := func(why, reason, notice string) {
+		if f.Status == PostPublished {
+			f.Status, f.StatusReason, f.heldFor = PostHeld, reason, why
+			f.Notices = append(f.Notices, Notice{Kind: NoticeHeld, Reason: notice})
+		}
+	}
+	if len(newPD) > 0 {
+		if !in.ConfirmPersonalData {
+			return nil, &PersonalDataError{Matches: newPD}
+		}
+		f.personalData = newPD
+		if a.Group.Visibility == VisibilityOpen {
+			hold("personal_data", "held for review: personal data in an open group",
+				"Your edit may add personal details, and this group is open to anyone, so a moderator will check the post before others can see it again.")
+		}
+	}
+	if addsLink {
+		hold("new_member_link", "held for review: a link in a new member's first posts",
+			"Links in a new member's first posts are checked by a moderator before they appear. Your post will be visible again soon.")
+	}
+	if addsCrisis {
+		// Crisis posts are answered, not hidden: the edit publishes even a held post.
+		f.Crisis, f.Status, f.StatusReason, f.heldFor = true, PostPublished, "", ""
+		f.Notices = append([]Notice{{Kind: NoticeCrisis}}, removeHeld(f.Notices)...)
+	}
+	return f, nil
 }
 
 // DeletePost turns the author's post into a tombstone: its status becomes deleted, its
@@ -311,8 +388,8 @@ func (s *Store) AcceptAnswer(ctx context.Context, v *Viewer, threadID, postID in
 			return &ValidationError{Fields: map[string]string{"post_id": "only a question can have an accepted answer"}}
 		}
 		var accepted *int64
+		var p Post
 		if postID != 0 {
-			var p Post
 			err := tx.Where("id = ? AND thread_id = ?", postID, t.ID).First(&p).Error
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return &ValidationError{Fields: map[string]string{"post_id": "choose a reply in this thread"}}
@@ -337,8 +414,12 @@ func (s *Store) AcceptAnswer(ctx context.Context, v *Viewer, threadID, postID in
 			Updates(map[string]any{"accepted_post_id": accepted, "updated_at": now}).Error; err != nil {
 			return err
 		}
+		previous := t.AcceptedPostID
 		t.AcceptedPostID, t.UpdatedAt = accepted, now
-		return nil
+		if accepted == nil || (previous != nil && *previous == *accepted) {
+			return nil
+		}
+		return s.notifyAccepted(ctx, tx, &t, &p)
 	})
 	if err != nil {
 		return nil, wrapErr("accept answer", err)

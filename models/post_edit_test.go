@@ -2,6 +2,7 @@ package models
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -204,7 +205,7 @@ func TestConcurrentEdits(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, errs[i] = f.s.EditPost(ctx, f.ben, f.reply.ID, PostEdit{Body: strings.Repeat("edit ", i+1) + "round", Version: round})
+				_, errs[i] = f.s.EditPost(ctx, f.ben, f.reply.ID, PostEdit{Body: fmt.Sprintf("edit %d in round %d", i, round), Version: round})
 			}()
 		}
 		wg.Wait()
@@ -507,6 +508,71 @@ func TestAcceptAnswer(t *testing.T) {
 		}
 		if tp.OpeningPostID != f.opening.ID {
 			t.Fatalf("opening post %d, want %d", tp.OpeningPostID, f.opening.ID)
+		}
+	})
+}
+
+func TestEditScreensWhatItAdds(t *testing.T) {
+	f := newEditFixture(t)
+	queueLane := func(t *testing.T, postID int64) string {
+		t.Helper()
+		var it QueueItem
+		if err := f.s.db.Where("target_type = ? AND target_id = ?", TargetPost, postID).First(&it).Error; err != nil {
+			return ""
+		}
+		return it.Lane
+	}
+
+	t.Run("personal data must be confirmed and is held in an open group", func(t *testing.T) {
+		in := PostEdit{Body: "Call me on +1 (555) 123-4567", Version: 1}
+		_, err := f.s.EditPost(ctx, f.ben, f.reply.ID, in)
+		var pd *PersonalDataError
+		if !errors.As(err, &pd) || !slices.Equal(pd.Matches, []string{PDPhone}) {
+			t.Fatalf("got %v, want a personal data question", err)
+		}
+		if got := f.post(t, f.reply.ID); got.Version != 1 || len(f.revisions(t, f.reply.ID)) != 0 {
+			t.Fatalf("an unconfirmed edit was written: %+v", got)
+		}
+		in.ConfirmPersonalData = true
+		pc, err := f.s.EditPost(ctx, f.ben, f.reply.ID, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.post(t, f.reply.ID); got.Status != PostHeld || pc.Post.Status != PostHeld || len(pc.Post.Notices) != 1 || pc.Post.Notices[0].Kind != NoticeHeld {
+			t.Fatalf("post after a confirmed edit: %+v notices %v", got, pc.Post.Notices)
+		}
+		if got, want := queueLane(t, f.reply.ID), LanePrivacy; got != want {
+			t.Fatalf("queue lane %q, want %q", got, want)
+		}
+		// Editing again with the same number asks nothing more.
+		if _, err := f.s.EditPost(ctx, f.ben, f.reply.ID, PostEdit{Body: "Call me on +1 (555) 123-4567 after six", Version: 2}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("crisis language is flagged and answered", func(t *testing.T) {
+		pc, err := f.s.EditPost(ctx, f.ann, f.opening.ID, PostEdit{Body: "Honestly I want to end my life.", Version: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := f.post(t, f.opening.ID)
+		if !got.Crisis || got.Status != PostPublished || len(pc.Post.Notices) == 0 || pc.Post.Notices[0].Kind != NoticeCrisis {
+			t.Fatalf("post after a crisis edit: %+v notices %v", got, pc.Post.Notices)
+		}
+		if got, want := queueLane(t, f.opening.ID), LaneCrisis; got != want {
+			t.Fatalf("queue lane %q, want %q", got, want)
+		}
+	})
+	t.Run("an ordinary edit flags nothing", func(t *testing.T) {
+		_, p, err := f.s.CreateThread(ctx, f.ben, "t2d", ThreadInput{Title: "Snacks", Body: "What do you snack on?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pc, err := f.s.EditPost(ctx, f.ben, p.ID, PostEdit{Body: "What do you snack on in the evening?", Version: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pc.Post.Status != PostPublished || len(pc.Post.Notices) != 0 || queueLane(t, p.ID) != "" {
+			t.Fatalf("ordinary edit: %+v", pc.Post)
 		}
 	})
 }

@@ -130,6 +130,11 @@ type flagInput struct {
 // A more severe report moves the item to its lane and brings its deadline forward.
 func (s *Store) flag(ctx context.Context, tx *gorm.DB, in flagInput) (*QueueItem, error) {
 	now := s.now()
+	if in.TargetType == TargetJoin {
+		// The day only, as on the requests page: exact request times could line up one
+		// person's pseudonyms across the groups they ask to join.
+		now = now.Truncate(24 * time.Hour)
+	}
 	key := fmt.Sprintf("%s:%d", in.TargetType, in.TargetID)
 	if in.AppealOf != nil {
 		key = fmt.Sprintf("appeal:%d", in.AppealOf.ID)
@@ -215,7 +220,7 @@ func snapshotOf(t *Thread, p *Post) string {
 }
 
 // autoFlag opens queue items for what the write-time checks found in a new post:
-// crisis language, confirmed personal data, and posts held for review.
+// crisis language, confirmed personal data, posts held for review, and watched words.
 func (s *Store) autoFlag(ctx context.Context, tx *gorm.DB, t *Thread, p *Post) error {
 	base := flagInput{GroupID: t.GroupID, TargetType: TargetPost, TargetID: p.ID, Snapshot: snapshotOf(t, p)}
 	if p.Crisis {
@@ -242,7 +247,7 @@ func (s *Store) autoFlag(ctx context.Context, tx *gorm.DB, t *Thread, p *Post) e
 			return err
 		}
 	}
-	return nil
+	return s.flagWatched(ctx, tx, base, p.watched)
 }
 
 // ReportInput is what a member sends to report a post.

@@ -1,8 +1,8 @@
 package models
 
 import (
-	"context"
 	"cmp"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -27,7 +27,8 @@ import (
 //
 // SQLite: an FTS4 table (mattn/go-sqlite3's default build has FTS3/4, not FTS5) with the
 // unicode61 tokenizer, case- and diacritic-insensitive. PostgreSQL: a table with a
-// generated, weighted tsvector ('english': stemmed, stop words dropped) and a GIN index.
+// generated, weighted tsvector ('english': stemmed, stop words dropped) and a GIN index;
+// "<" is hidden from its parser, which would otherwise drop "<b>"-like text as markup.
 //
 // Ranking: matching posts the caller may read are fetched newest first, at most
 // searchCandidates of them, and ranked in Go by relevance, then recency. On SQLite FTS4
@@ -212,14 +213,18 @@ func (s *Store) searchCandidates(ctx context.Context, terms []searchTerm, groupI
 	var cands []searchCandidate
 	db := s.rdb.WithContext(ctx)
 	if s.dialect == "postgres" {
-		err := db.Raw(`SELECT ps.post_id, ts_rank(ps.document, q.query) AS score
-FROM post_search ps
-JOIN posts p ON p.id = ps.post_id
-JOIN threads t ON t.id = p.thread_id
-CROSS JOIN websearch_to_tsquery('english', ?) AS q(query)
-WHERE ps.document @@ q.query AND p.status = ? AND t.group_id IN ?
-ORDER BY ps.post_id DESC
-LIMIT ?`, tsQueryText(terms), PostPublished, groupIDs, searchCandidates).Scan(&cands).Error
+		// Ranked after the LIMIT, so that ts_rank runs on at most searchCandidates rows.
+		err := db.Raw(`WITH q AS (SELECT websearch_to_tsquery('english', ?) AS query),
+c AS (
+  SELECT ps.post_id, ps.document
+  FROM post_search ps
+  JOIN posts p ON p.id = ps.post_id
+  JOIN threads t ON t.id = p.thread_id
+  WHERE ps.document @@ (SELECT query FROM q) AND p.status = ? AND t.group_id IN ?
+  ORDER BY ps.post_id DESC
+  LIMIT ?)
+SELECT c.post_id, ts_rank(c.document, q.query) AS score FROM c CROSS JOIN q`,
+			tsQueryText(terms), PostPublished, groupIDs, searchCandidates).Scan(&cands).Error
 		return cands, err
 	}
 	err := db.Raw(`SELECT post_search.docid AS post_id, matchinfo(post_search, 'pcyl') AS info
@@ -302,7 +307,7 @@ func (s *Store) loadSearchHits(ctx context.Context, terms []searchTerm, page []s
 		Ordinal int64
 	}
 	err := db.Raw(`SELECT p.id,
-  p.id = (SELECT MIN(f.id) FROM posts f WHERE f.thread_id = p.thread_id) AS opening,
+  p.id = (SELECT f.id FROM posts f WHERE f.thread_id = p.thread_id ORDER BY f.created_at, f.id LIMIT 1) AS opening,
   (SELECT COUNT(*) FROM posts b WHERE b.thread_id = p.thread_id AND b.id <= p.id AND b.status <> ?) AS ordinal
 FROM posts p WHERE p.id IN ?`, PostHeld, ids).Scan(&positions).Error
 	if err != nil {
@@ -347,14 +352,13 @@ func (s *Store) searchSnippets(ctx context.Context, terms []searchTerm, ids []in
 	}
 	db := s.rdb.WithContext(ctx)
 	if s.dialect == "postgres" {
-		const opts = "StartSel=" + markStart + ", StopSel=" + markStop +
-			`, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "`
+		// The whole text highlighted; cutSnippet picks the words around the first match.
+		const opts = "HighlightAll=true, StartSel=" + markStart + ", StopSel=" + markStop
 		err = db.Raw(`SELECT ps.post_id,
-  ts_headline('english', ps.title, q.query, ?) AS title,
-  ts_headline('english', ps.body, q.query, ?) AS body
+  ts_headline('english', replace(ps.title, '<', chr(3)), q.query, ?) AS title,
+  ts_headline('english', replace(ps.body, '<', chr(3)), q.query, ?) AS body
 FROM post_search ps CROSS JOIN websearch_to_tsquery('english', ?) AS q(query)
-WHERE ps.post_id IN ?`, "HighlightAll=true, StartSel="+markStart+", StopSel="+markStop, opts,
-			tsQueryText(terms), ids).Scan(&rows).Error
+WHERE ps.post_id IN ?`, opts, opts, tsQueryText(terms), ids).Scan(&rows).Error
 	} else {
 		// snippet(table, start, stop, ellipsis, column, tokens): the whole title
 		// (at most 200 characters), and up to 32 tokens of the body around the matches.
@@ -370,8 +374,32 @@ FROM post_search WHERE post_search MATCH ? AND docid IN ?`,
 	titles, bodies = make(map[int64]string, len(rows)), make(map[int64]string, len(rows))
 	for _, r := range rows {
 		titles[r.PostID], bodies[r.PostID] = r.Title, r.Body
+		if s.dialect == "postgres" {
+			// The parser reads "<…>" as markup and leaves it out: it was hidden as chr(3).
+			titles[r.PostID] = strings.ReplaceAll(r.Title, "\x03", "<")
+			bodies[r.PostID] = cutSnippet(strings.ReplaceAll(r.Body, "\x03", "<"), 8, 32)
+		}
 	}
 	return titles, bodies, nil
+}
+
+// cutSnippet keeps about n words of highlighted text, starting up to before words
+// ahead of the first match, with an ellipsis where it cuts. Indexed text is single-
+// spaced, so splitting at spaces loses nothing, and a match is a single word.
+func cutSnippet(s string, before, n int) string {
+	words := strings.Fields(s)
+	first := slices.IndexFunc(words, func(w string) bool { return strings.Contains(w, markStart) })
+	from := max(0, first-before)
+	to := min(len(words), from+n)
+	from = max(0, min(from, to-n))
+	out := strings.Join(words[from:to], " ")
+	if from > 0 {
+		out = "… " + out
+	}
+	if to < len(words) {
+		out += " …"
+	}
+	return out
 }
 
 // parseSnippet splits highlighter output at the sentinels into plain-text parts.
@@ -417,8 +445,10 @@ func (s *Store) indexPost(ctx context.Context, tx *gorm.DB, t *Thread, p *Post) 
 		}
 		return nil
 	}
+	// The opening post is the thread's first (idx_post_thread: thread, created).
 	var first int64
-	if err := tx.Model(&Post{}).Where("thread_id = ?", p.ThreadID).Select("MIN(id)").Scan(&first).Error; err != nil {
+	if err := tx.Model(&Post{}).Where("thread_id = ?", p.ThreadID).Order("created_at, id").Limit(1).
+		Pluck("id", &first).Error; err != nil {
 		return fmt.Errorf("models: index post: %w", err)
 	}
 	title := ""
@@ -463,7 +493,8 @@ func (s *Store) migrateSearch(ctx context.Context) error {
   title text NOT NULL DEFAULT '',
   body text NOT NULL DEFAULT '',
   document tsvector GENERATED ALWAYS AS (
-    setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', body), 'B')) STORED)`,
+    setweight(to_tsvector('english', replace(title, '<', ' ')), 'A') ||
+    setweight(to_tsvector('english', replace(body, '<', ' ')), 'B')) STORED)`,
 			`CREATE INDEX IF NOT EXISTS idx_post_search_document ON post_search USING GIN (document)`,
 		}
 	} else {

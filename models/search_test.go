@@ -502,3 +502,44 @@ func TestParseSearchTerms(t *testing.T) {
 		})
 	}
 }
+
+func TestSearchSeededDemo(t *testing.T) {
+	s := NewTestStore(t)
+	if _, err := s.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	if got := searchFor(t, s, nil, "metformin", "").Hits; len(got) == 0 {
+		t.Fatal("the demo's open groups are not searchable")
+	}
+	if got := searchFor(t, s, nil, "sundowning", "").Hits; len(got) != 0 {
+		t.Fatalf("a visitor finds %d posts of a closed group", len(got))
+	}
+	if got := searchFor(t, s, admin, "sundowning", "").Hits; len(got) == 0 {
+		t.Fatal("the demo's closed group is not searchable by an admin")
+	}
+}
+
+func TestSearchCutSnippet(t *testing.T) {
+	words := func(from, to int) string {
+		var w []string
+		for i := from; i <= to; i++ {
+			w = append(w, fmt.Sprint("w", i))
+		}
+		return strings.Join(w, " ")
+	}
+	all := words(1, 20)
+	for _, tc := range []struct{ name, in, want string }{
+		{"short text is whole", "a \x01b\x02 c", "a \x01b\x02 c"},
+		{"no match keeps the start", all, words(1, 5) + " …"},
+		{"match near the start", strings.Replace(all, "w2 ", "\x01w2\x02 ", 1), "w1 \x01w2\x02 w3 w4 w5 …"},
+		{"match in the middle", strings.Replace(all, "w10 ", "\x01w10\x02 ", 1), "… w8 w9 \x01w10\x02 w11 w12 …"},
+		{"match at the end", strings.Replace(all, "w20", "\x01w20\x02", 1), "… w16 w17 w18 w19 \x01w20\x02"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := cutSnippet(tc.in, 2, 5); got != tc.want {
+				t.Fatalf("cutSnippet = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -572,7 +572,11 @@ func (s *Store) seedDemo(tx *gorm.DB, now time.Time) error {
 		}
 	}
 	slices.SortStableFunc(posts, func(a, b Post) int { return a.CreatedAt.Compare(b.CreatedAt) })
-	return tx.CreateInBatches(&posts, 100).Error
+	if err := tx.CreateInBatches(&posts, 100).Error; err != nil {
+		return err
+	}
+	// Posts written in bulk bypass indexPost: index them for search now.
+	return s.indexMissing(context.Background(), tx)
 }
 
 // seedUser is a demo person as stored.

@@ -40,6 +40,7 @@ type Thread struct {
 	LastPostAt        time.Time   `gorm:"not null;index:idx_thread_group_order,priority:3"`
 	AcceptedPostID    *int64
 	ClinicianAnswered bool      `gorm:"not null;default:false"`
+	SlowModeSeconds   int       `gorm:"not null;default:0"` // least time between one member's posts; 0 is off
 	CreatedAt         time.Time `gorm:"not null"`
 	UpdatedAt         time.Time
 }
@@ -98,6 +99,16 @@ func (s *Store) CreateThread(ctx context.Context, v *Viewer, slug string, in Thr
 		if err := postAllowed(v, a); err != nil {
 			return err
 		}
+		// Watched words: replace in place, refuse a blocked word (see watched.go).
+		ws, err := s.screenWords(ctx, tx, a.Group.ID, &in.Title, &in.Body)
+		if err != nil {
+			return err
+		}
+		if ws.replaced {
+			if html, err = RenderMarkdown(in.Body); err != nil {
+				return err
+			}
+		}
 		now := s.now()
 		t = Thread{GroupID: a.Group.ID, MembershipID: a.Membership.ID, Title: in.Title, Kind: in.Kind,
 			LastPostAt: now, CreatedAt: now, UpdatedAt: now}
@@ -109,6 +120,7 @@ func (s *Store) CreateThread(ctx context.Context, v *Viewer, slug string, in Thr
 		if err := screen(&p, a.Group, a.Membership, in.Title+"\n"+in.Body, in.ConfirmPersonalData); err != nil {
 			return err
 		}
+		ws.holdForWords(&p, a.Moderates)
 		if err := tx.Create(&p).Error; err != nil {
 			return err
 		}
@@ -125,6 +137,9 @@ func (s *Store) CreateThread(ctx context.Context, v *Viewer, slug string, in Thr
 	})
 	if err != nil {
 		return nil, nil, wrapErr("create thread", err)
+	}
+	if p.Status == PostPublished {
+		s.publish(ctx, Event{Kind: EventPost, GroupID: t.GroupID, ThreadID: t.ID, PostID: p.ID})
 	}
 	return &t, &p, nil
 }

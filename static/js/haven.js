@@ -45,6 +45,54 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 
+  // <ol class="posts" data-live="/threads/1/events"> shows new and changed posts as
+  // they happen: on each event it fetches this same page, as this reader, and adds or
+  // replaces the posts that differ. The page works the same without it.
+  var live = document.querySelector("ol.posts[data-live]");
+  if (live && window.EventSource && window.fetch && window.DOMParser) {
+    var status = document.getElementById("live-status");
+    var refreshing = false, again = false;
+    var refresh = function () {
+      if (refreshing) { again = true; return; }
+      refreshing = true;
+      fetch(window.location.pathname + window.location.search, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) throw new Error("status " + r.status); return r.text(); })
+        .then(function (html) {
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var fresh = doc.querySelector("ol.posts[data-live]");
+          if (!fresh) return;
+          var added = 0;
+          fresh.querySelectorAll(":scope > li").forEach(function (li) {
+            var art = li.querySelector("article[id]");
+            if (!art) return;
+            var old = document.getElementById(art.id);
+            if (!old) {
+              live.appendChild(document.importNode(li, true));
+              added++;
+            } else if (old.outerHTML !== art.outerHTML) {
+              old.parentNode.replaceChild(document.importNode(art, true), old);
+            }
+          });
+          if (added && status) status.textContent = added === 1 ? "A new reply arrived." : added + " new replies arrived.";
+        })
+        .catch(function () {})
+        .then(function () {
+          refreshing = false;
+          if (again) { again = false; refresh(); }
+        });
+    };
+    var es = new EventSource(live.getAttribute("data-live"));
+    ["post", "post_updated", "post_removed"].forEach(function (name) {
+      es.addEventListener(name, function () {
+        if (live.hasAttribute("data-live-more") && name === "post") {
+          if (status) status.textContent = "New replies are on the last page.";
+          return;
+        }
+        refresh();
+      });
+    });
+  }
+
   // A form is sent once: a second click while the first is on its way does nothing.
   document.querySelectorAll("form").forEach(function (f) {
     f.addEventListener("submit", function (e) {
