@@ -28,6 +28,9 @@ type handler struct {
 	sessions  *sessions
 	providers []provider
 	broker    Broker
+	// closing is closed when the server starts shutting down, to end live streams
+	// (which would otherwise hold a graceful shutdown open).
+	closing chan struct{}
 }
 
 // New builds Haven's HTTP server: renderer, error handler, middleware and routes.
@@ -54,11 +57,13 @@ func build(cfg Config, store *models.Store, log *slog.Logger) (*handler, *echo.E
 		return nil, nil, err
 	}
 	h.broker = newMemoryBroker()
+	h.closing = make(chan struct{})
 	store.SetPublisher(&livePublisher{broker: h.broker, store: store, log: log})
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = h.handleError
+	e.Server.RegisterOnShutdown(func() { close(h.closing) })
 	e.Server.ReadHeaderTimeout = 10 * time.Second
 	e.Server.IdleTimeout = 120 * time.Second
 
@@ -119,7 +124,7 @@ func (h *handler) logRequests() echo.MiddlewareFunc {
 				level = slog.LevelError
 			}
 			h.log.LogAttrs(context.Background(), level, "request",
-				slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
+				slog.String("method", v.Method), slog.String("path", redactInvitePath(v.URIPath)), slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID))
 			return nil
 		},

@@ -17,6 +17,8 @@ type apiError struct {
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
 	Matches []string          `json:"matches,omitempty"`
+	// Link is a path on this site to go to instead (e.g. a live thread's discussion).
+	Link string `json:"link,omitempty"`
 }
 
 // errorPage is the view model of the HTML error page.
@@ -25,6 +27,7 @@ type errorPage struct {
 	Code    string
 	Message string
 	Fields  map[string]string
+	Link    string
 }
 
 var statusByCode = map[string]int{
@@ -76,7 +79,7 @@ func classify(err error) (int, apiError) {
 		if de.Code == models.ENOTFOUND {
 			msg = "We could not find that page. It may have been removed, or you may not have access to it."
 		}
-		return status, apiError{Code: de.Code, Message: msg}
+		return status, apiError{Code: de.Code, Message: msg, Link: de.Link}
 	case errors.As(err, &he):
 		code, ok := codeByStatus[he.Code]
 		if !ok {
@@ -125,7 +128,7 @@ func (h *handler) handleError(err error, c echo.Context) {
 		c.Redirect(http.StatusSeeOther, "/signin?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 		return
 	}
-	ep := errorPage{Status: status, Code: body.Code, Message: body.Message, Fields: body.Fields}
+	ep := errorPage{Status: status, Code: body.Code, Message: body.Message, Fields: body.Fields, Link: body.Link}
 	if err := h.html(c, status, "error", ep); err != nil {
 		h.log.Error("render error page", "err", err)
 		c.String(status, body.Message)

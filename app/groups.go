@@ -14,6 +14,8 @@ import (
 type homeView struct {
 	MyGroups []groupJSON `json:"my_groups"`
 	Discover []groupJSON `json:"discover"`
+	// Announcements are the current site-wide info and advisory announcements.
+	Announcements []announcementJSON `json:"announcements"`
 }
 
 // home handles GET /.
@@ -30,6 +32,9 @@ func (h *handler) home(c echo.Context) error {
 		} else {
 			hv.Discover = append(hv.Discover, g)
 		}
+	}
+	if hv.Announcements, err = h.siteAnnouncements(c); err != nil {
+		return err
 	}
 	return h.respond(c, http.StatusOK, "home", hv)
 }
@@ -99,6 +104,11 @@ type groupPageView struct {
 	Threads     []threadJSON      `json:"threads"`
 	Page        pageJSON          `json:"page"`
 	Errors      map[string]string `json:"-"` // the join form's, after a failed join
+	// Announcements (current info and advisory), Resources and FeedURL (open groups
+	// only) are filled in by addGroupExtras (see announcements.go).
+	Announcements []announcementJSON  `json:"announcements"`
+	Resources     []groupResourceJSON `json:"resources"`
+	FeedURL       *string             `json:"feed_url"`
 }
 
 // showGroup handles GET /groups/:slug.
@@ -111,7 +121,11 @@ func (h *handler) showGroup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.respond(c, http.StatusOK, "group", newGroupPageView(gp))
+	gv := newGroupPageView(gp)
+	if err := h.addGroupExtras(c, &gv, gp.Access); err != nil {
+		return err
+	}
+	return h.respond(c, http.StatusOK, "group", gv)
 }
 
 // newGroupPageView builds a group's page from a page of its threads.

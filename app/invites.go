@@ -4,12 +4,22 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"haven/models"
 )
+
+// redactInvitePath hides the token of an invitation link in a path that is logged:
+// only its hash is stored, so the token must not linger in the request log either.
+func redactInvitePath(p string) string {
+	if strings.HasPrefix(p, "/invites/") {
+		return "/invites/[token]"
+	}
+	return p
+}
 
 // inviteJSON is an invitation link as its group's moderators see it. URL is there
 // only when the link is made: the token is not stored, so it cannot be shown again.

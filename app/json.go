@@ -104,13 +104,19 @@ type threadJSON struct {
 	Unread            *int   `json:"unread"`
 	New               bool   `json:"new"`
 	FirstUnreadPostID *int64 `json:"first_unread_post_id"`
+	// Official marks an announcement's thread. A live thread names the thread where
+	// members discuss it, and that discussion its live thread (null otherwise).
+	Official           bool   `json:"official"`
+	DiscussionThreadID *int64 `json:"discussion_thread_id"`
+	LiveThreadID       *int64 `json:"live_thread_id"`
 }
 
 func newThreadJSON(t *models.Thread) threadJSON {
 	return threadJSON{ID: t.ID, Title: t.Title, Kind: t.Kind, Author: membershipAuthor(t.Membership),
 		ReplyCount: t.ReplyCount, LastPostAt: t.LastPostAt, CreatedAt: t.CreatedAt, Pinned: t.Pinned,
 		Locked: t.Locked, ClinicianAnswered: t.ClinicianAnswered, Accepted: t.AcceptedPostID != nil,
-		AcceptedPostID: t.AcceptedPostID, SlowModeSeconds: t.SlowModeSeconds}
+		AcceptedPostID: t.AcceptedPostID, SlowModeSeconds: t.SlowModeSeconds,
+		Official: t.Kind == models.KindAnnouncement, DiscussionThreadID: t.DiscussionThreadID, LiveThreadID: t.LiveThreadID}
 }
 
 // reactionsJSON counts each kind of reaction on a post.

@@ -175,6 +175,8 @@ func (h *handler) stream(c echo.Context, filter func(*liveEvent) bool) error {
 			return nil
 		case <-sub.lost:
 			return nil
+		case <-h.closing:
+			return nil
 		case e := <-sub.ch:
 			if err := write(e); err != nil {
 				return nil

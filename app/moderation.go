@@ -3,7 +3,6 @@ package app
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -415,20 +414,4 @@ func (h *handler) modlog(c echo.Context) error {
 		mv.Entries = append(mv.Entries, newModlogJSON(&mp.Entries[i], mp.ShowModerators))
 	}
 	return h.respond(c, http.StatusOK, "modlog", mv)
-}
-
-// backTo is the page the browser came from, when it is a page of this site.
-func backTo(c echo.Context, fallback string) string {
-	ref, err := url.Parse(c.Request().Referer())
-	if err != nil || ref.Host != c.Request().Host {
-		return fallback
-	}
-	next := ref.EscapedPath()
-	if ref.RawQuery != "" {
-		next += "?" + ref.RawQuery
-	}
-	if n := safeNext(next); n != "/" {
-		return n
-	}
-	return fallback
 }

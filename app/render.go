@@ -117,6 +117,9 @@ type page struct {
 	// IsModerator shows the header's Moderation link, with ModerationOpen open items.
 	IsModerator    bool
 	ModerationOpen int
+	// Banners are the current urgent announcements the viewer may see and has not
+	// dismissed (see announcements.go).
+	Banners []models.Banner
 }
 
 // wantsJSON reports whether the client asked for JSON.
@@ -145,6 +148,7 @@ func (h *handler) html(c echo.Context, status int, name string, data any) error 
 		Flash:     h.sessions.takeFlash(c),
 		Path:      c.Request().URL.Path,
 		Data:      data,
+		Banners:   h.banners(c),
 	}
 	if p.Viewer != nil {
 		p.Unread = h.unreadNotifications(c)

@@ -25,6 +25,13 @@ func (h *handler) routes(e *echo.Echo) {
 	e.GET("/search", h.search)
 	e.GET("/threads/:id/events", h.threadEvents)
 	e.GET("/events", h.events)
+	// Announcements, a group's resources, Atom feeds (see announcements.go, resources.go,
+	// feeds.go). Visitors dismiss urgent banners with a cookie, members for good.
+	e.GET("/announcements", h.listAnnouncements)
+	e.GET("/announcements.atom", h.announcementsFeed)
+	e.POST("/announcements/:id/dismiss", h.dismissAnnouncement)
+	e.GET("/groups/:slug/resources", h.groupResources)
+	e.GET("/groups/:slug/feed.atom", h.groupFeed)
 
 	// Members: signed in. (Route middleware, not a Group: a Group's middleware would
 	// also answer unknown URLs with a sign-in redirect instead of a 404.)
@@ -87,6 +94,13 @@ func (h *handler) routes(e *echo.Echo) {
 	e.DELETE("/groups/:slug/watched-words/:id", h.deleteGroupWatchedWord, m)
 	e.POST("/groups/:slug/watched-words/:id/delete", h.deleteGroupWatchedWord, m)
 	e.POST("/threads/:id/slow-mode", h.setSlowMode, m)
+	// Announcements (admins site-wide, moderators in their groups) and a group's
+	// resources; the store checks which (see announcements.go, resources.go).
+	e.GET("/announcements/new", h.newAnnouncement, m)
+	e.POST("/announcements", h.createAnnouncement, m)
+	e.POST("/groups/:slug/resources", h.addResource, m)
+	e.DELETE("/groups/:slug/resources/:id", h.removeResource, m)
+	e.POST("/groups/:slug/resources/:id/delete", h.removeResource, m)
 
 	// Admins.
 	a := requireAdmin

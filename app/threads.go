@@ -23,6 +23,8 @@ type newThreadView struct {
 	PostingAs string             `json:"posting_as"`
 	Form      models.ThreadInput `json:"-"`
 	Errors    map[string]string  `json:"-"`
+	// CanLive offers the "live" kind: the group's moderators and admins only.
+	CanLive bool `json:"can_live"`
 }
 
 // newThread handles GET /groups/:slug/threads/new.
@@ -38,7 +40,7 @@ func (h *handler) newThread(c echo.Context) error {
 		return models.Errorf(models.EFORBIDDEN, "Join this group to start a thread in it.")
 	}
 	return h.respond(c, http.StatusOK, "thread_new", newThreadView{Group: groupRef{a.Group.Slug, a.Group.Name},
-		PostingAs: a.Membership.Pseudonym, Form: models.ThreadInput{Kind: models.KindDiscussion}})
+		PostingAs: a.Membership.Pseudonym, Form: models.ThreadInput{Kind: models.KindDiscussion}, CanLive: a.Moderates})
 }
 
 // createThread handles POST /groups/:slug/threads.
@@ -57,7 +59,8 @@ func (h *handler) createThread(c echo.Context) error {
 			return err
 		}
 		return h.html(c, http.StatusUnprocessableEntity, "thread_new", newThreadView{
-			Group: groupRef{a.Group.Slug, a.Group.Name}, PostingAs: a.Membership.Pseudonym, Form: in, Errors: ve.Fields})
+			Group: groupRef{a.Group.Slug, a.Group.Name}, PostingAs: a.Membership.Pseudonym, Form: in, Errors: ve.Fields,
+			CanLive: a.Moderates})
 	}
 	if err != nil {
 		return err
@@ -107,7 +110,7 @@ func (h *handler) threadView(c echo.Context, id int64, page int) (*threadView, e
 	if tv.CanReply {
 		tv.PostingAs = strp(tp.Access.Membership.Pseudonym)
 	}
-	if v.VerifiedClinician(time.Now()) && !tp.Thread.Locked {
+	if v.VerifiedClinician(time.Now()) && !tp.Thread.Locked && (tp.Thread.Kind != models.KindLive || tp.Access.Moderates) {
 		tv.AsClinician = &authorJSON{DisplayName: v.Clinician.DisplayName, Badge: strp("clinician"),
 			Credential: v.Clinician.Credential, Specialty: v.Clinician.Specialty}
 	}

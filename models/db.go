@@ -32,6 +32,8 @@ type Store struct {
 	publisher Publisher
 	// words caches compiled watched-word patterns (see watched.go).
 	words wordCache
+	// banners caches visitors' urgent announcement banners (see announcement.go).
+	banners bannerCache
 }
 
 // Options tunes Open.
@@ -194,6 +196,7 @@ func allModels() []any {
 		&ThreadFollow{}, &ThreadRead{}, &Notification{},
 		&QueueItem{}, &Report{}, &ModlogEntry{}, &MemberNote{},
 		&WatchedWord{},
+		&Announcement{}, &AnnouncementDismissal{}, &GroupResource{},
 		&AuditEntry{},
 	}
 }

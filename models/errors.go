@@ -20,6 +20,8 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Link, when set, is a path on this site where the person can go instead.
+	Link string
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -94,10 +94,10 @@ func (s *Store) IsModerator(ctx context.Context, v *Viewer) (bool, error) {
 
 // QueueFilter narrows the queue.
 type QueueFilter struct {
-	Group     string `query:"group"`
-	Lane      string `query:"lane"`
-	Status    string `query:"status"`
-	ClaimedBy string `query:"claimed"` // "me" for items v holds
+	Group     string `query:"group" json:"group"`
+	Lane      string `query:"lane" json:"lane"`
+	Status    string `query:"status" json:"status"`
+	ClaimedBy string `query:"claimed" json:"claimed"` // "me" for items v holds
 }
 
 // QueueEntry is one queue item with what the list shows of it.
@@ -377,6 +377,8 @@ type ResolveInput struct {
 	Reason  string `json:"reason" form:"reason"`
 	Version int    `json:"version" form:"version"`
 	Hours   int    `json:"hours" form:"hours"`
+	// Body is the post's new text for a redaction; the original is kept for staff.
+	Body string `json:"body" form:"body"`
 }
 
 // Validate checks the decision's fields.
@@ -384,11 +386,16 @@ func (in *ResolveInput) Validate() error {
 	in.Reason = strings.TrimSpace(in.Reason)
 	var ve ValidationError
 	switch in.Action {
-	case ActionApprove, ActionRemove, ActionLock, ActionWarn, ActionMute, ActionBan, ActionEscalate:
-	case ActionRedact, ActionLabel:
-		ve.Add("action", "redact and label are done from the post itself")
+	case ActionApprove, ActionRemove, ActionRedact, ActionLock, ActionWarn, ActionMute, ActionBan, ActionEscalate:
+	case ActionLabel:
+		ve.Add("action", "fact-check labels are added from the post itself")
 	default:
-		ve.Add("action", "choose approve, remove, lock, warn, mute, ban or escalate")
+		ve.Add("action", "choose approve, remove, redact, lock, warn, mute, ban or escalate")
+	}
+	if in.Action == ActionRedact {
+		if n := utf8.RuneCountInString(strings.TrimSpace(in.Body)); n == 0 || n > MaxBodyRunes {
+			ve.Add("body", "give the post's text with the problem taken out")
+		}
 	}
 	if in.Version < 1 {
 		ve.Add("version", "send the item's current version")
@@ -463,7 +470,7 @@ func (s *Store) Resolve(ctx context.Context, v *Viewer, id int64, in ResolveInpu
 		switch {
 		case in.Action == ActionRemove && out.AppealOfID == nil:
 			s.publish(ctx, Event{Kind: EventPostRemoved, GroupID: out.GroupID, PostID: out.TargetID})
-		case in.Action == ActionApprove:
+		case in.Action == ActionApprove, in.Action == ActionRedact:
 			s.publish(ctx, Event{Kind: EventPostUpdated, GroupID: out.GroupID, PostID: out.TargetID})
 		}
 	}
@@ -547,10 +554,37 @@ func (s *Store) applyAction(ctx context.Context, tx *gorm.DB, v *Viewer, it *Que
 		if post == nil {
 			return &ValidationError{Fields: map[string]string{"action": "only posts can be removed; ban a member instead"}}
 		}
-		if err := tx.Model(post).Updates(map[string]any{"status": PostRemoved, "status_reason": in.Reason, "updated_at": now}).Error; err != nil {
+		if err := tx.Model(post).Updates(map[string]any{"status": PostRemoved, "status_reason": in.Reason,
+			"version": gorm.Expr("version + 1"), "updated_at": now}).Error; err != nil {
+			return err
+		}
+		// A removed post is no longer anyone's accepted answer.
+		if err := tx.Model(&Thread{}).Where("id = ? AND accepted_post_id = ?", post.ThreadID, post.ID).
+			Update("accepted_post_id", nil).Error; err != nil {
 			return err
 		}
 		post.Status = PostRemoved
+		if err := s.reindex(ctx, tx, post); err != nil {
+			return err
+		}
+	case ActionRedact:
+		if post == nil {
+			return &ValidationError{Fields: map[string]string{"action": "only posts can be redacted"}}
+		}
+		html, err := RenderMarkdown(in.Body)
+		if err != nil {
+			return err
+		}
+		rev := PostRevision{PostID: post.ID, Version: post.Version, Body: post.Body, BodyHTML: post.BodyHTML,
+			ContentWarning: post.ContentWarning, EditedAt: now, EditedBy: "moderator"}
+		if err := tx.Create(&rev).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(post).Updates(map[string]any{"body": in.Body, "body_html": html, "version": post.Version + 1,
+			"edited_at": now, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		post.Body, post.BodyHTML = in.Body, html
 		if err := s.reindex(ctx, tx, post); err != nil {
 			return err
 		}
@@ -680,6 +714,7 @@ var decisionText = map[string]string{
 	ActionRemove:  "A moderator removed your post.",
 	ActionLock:    "A moderator locked the thread.",
 	ActionWarn:    "A moderator sent you a warning.",
+	ActionRedact:  "A moderator edited your post to take something out.",
 	ActionMute:    "A moderator paused your posting in this group for a while.",
 	ActionBan:     "A moderator removed you from this group.",
 }
@@ -696,8 +731,11 @@ func (s *Store) notifyDecision(ctx context.Context, tx *gorm.DB, m *Membership, 
 	if in.Reason != "" {
 		text += " Reason: " + in.Reason
 	}
-	if in.Action != ActionApprove && in.Action != ActionLock {
+	switch {
+	case slices.Contains(appealableActions, in.Action) && p != nil:
 		text += " If you think this was a mistake, you can appeal once."
+	case in.Action == ActionBan:
+		text += " If you think this was a mistake, contact the site's staff."
 	}
 	var threadID, postID int64
 	if p != nil {

@@ -220,6 +220,9 @@ func (s *Store) CreatePost(ctx context.Context, v *Viewer, threadID int64, in Po
 		if t.Locked && !a.Moderates {
 			return Errorf(EFORBIDDEN, "this thread is locked")
 		}
+		if t.Kind == KindLive && !a.Moderates {
+			return liveReplyError(&t)
+		}
 		if err := s.checkSlowMode(ctx, tx, &t, &p, a); err != nil {
 			return err
 		}
@@ -276,7 +279,13 @@ func groupIDOf(p *Post) int64 {
 // PostPageNumber is the page of its thread on which a post appears.
 func (s *Store) PostPageNumber(ctx context.Context, threadID, postID int64) (int, error) {
 	var n int64
-	err := s.rdb.WithContext(ctx).Model(&Post{}).Where("thread_id = ? AND id <= ? AND status <> ?", threadID, postID, PostHeld).Count(&n).Error
+	cmp := "<="
+	if live, err := s.isLiveThread(ctx, threadID); err != nil {
+		return 0, err
+	} else if live { // newest first
+		cmp = ">="
+	}
+	err := s.rdb.WithContext(ctx).Model(&Post{}).Where("thread_id = ? AND id "+cmp+" ? AND status <> ?", threadID, postID, PostHeld).Count(&n).Error
 	if err != nil {
 		return 0, wrapErr("post page", err)
 	}

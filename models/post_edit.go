@@ -256,6 +256,9 @@ func (s *Store) EditPost(ctx context.Context, v *Viewer, postID int64, in PostEd
 	if err != nil {
 		return nil, wrapErr("edit post", err) // domain errors, conflicts included, pass through
 	}
+	if out != nil && out.Post != nil {
+		s.publish(ctx, Event{Kind: EventPostUpdated, GroupID: out.Thread.GroupID, ThreadID: out.Thread.ID, PostID: out.Post.ID})
+	}
 	return out, nil
 }
 
@@ -356,6 +359,7 @@ func (s *Store) DeletePost(ctx context.Context, v *Viewer, postID int64) (*PostC
 	if err != nil {
 		return nil, wrapErr("delete post", err)
 	}
+	s.publish(ctx, Event{Kind: EventPostRemoved, GroupID: out.Thread.GroupID, ThreadID: out.Thread.ID, PostID: out.Post.ID})
 	return out, nil
 }
 

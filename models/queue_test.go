@@ -283,6 +283,18 @@ func TestResolveActions(t *testing.T) {
 				t.Fatal("a banned member rejoined")
 			}
 		}},
+		{ActionRedact, 0, func(t *testing.T, f *modFixture) {
+			var p Post
+			f.s.db.First(&p, f.post.ID)
+			if p.Body != "[removed by a moderator]" || p.Version != 2 {
+				t.Fatalf("redacted post %q v%d", p.Body, p.Version)
+			}
+			var rev PostRevision
+			if err := f.s.db.Where("post_id = ?", p.ID).First(&rev).Error; err != nil || rev.EditedBy != "moderator" ||
+				rev.Body != "Stop your insulin, cinnamon is enough." {
+				t.Fatalf("revision %+v %v", rev, err)
+			}
+		}},
 		{ActionEscalate, 0, func(t *testing.T, f *modFixture) {
 			q, _ := f.s.Queue(ctx, f.mod, QueueFilter{})
 			if len(q) != 0 {
@@ -304,7 +316,11 @@ func TestResolveActions(t *testing.T) {
 			if tc.action == ActionMute || tc.action == ActionBan {
 				reason = "repeated attacks"
 			}
-			if _, err := f.s.Resolve(ctx, f.mod, it.ID, ResolveInput{Action: tc.action, Version: it.Version, Hours: tc.hours, Reason: reason}); err != nil {
+			in := ResolveInput{Action: tc.action, Version: it.Version, Hours: tc.hours, Reason: reason}
+			if tc.action == ActionRedact {
+				in.Body = "[removed by a moderator]"
+			}
+			if _, err := f.s.Resolve(ctx, f.mod, it.ID, in); err != nil {
 				t.Fatal(err)
 			}
 			tc.check(t, f)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"gorm.io/gorm"
 )
@@ -31,7 +32,8 @@ func scopeItems(q *gorm.DB, v *Viewer, ids []int64, all bool) *gorm.DB {
 
 // QueueCounts counts the open items v may work in each lane, in triage order (every
 // lane, zeros included), with one GROUP BY query. group, a slug, narrows the counts
-// to one group. Like Queue, it is ErrNotFound for those who moderate nothing.
+// to one group. Like Queue, it is ErrNotFound for those who moderate nothing, and for
+// a group v does not moderate.
 func (s *Store) QueueCounts(ctx context.Context, v *Viewer, group string) ([]LaneCount, error) {
 	ids, all, err := s.moderatedGroupIDs(ctx, s.rdb, v)
 	if err != nil {
@@ -49,6 +51,9 @@ func (s *Store) QueueCounts(ctx context.Context, v *Viewer, group string) ([]Lan
 				return nil, ErrNotFound
 			}
 			return nil, fmt.Errorf("models: queue counts: %w", err)
+		}
+		if !all && !slices.Contains(ids, g.ID) {
+			return nil, ErrNotFound
 		}
 		q = q.Where("group_id = ?", g.ID)
 	}

@@ -151,14 +151,8 @@ func (s *Store) Search(ctx context.Context, v *Viewer, q SearchQuery) (*SearchRe
 	if err != nil {
 		return nil, fmt.Errorf("models: search: %w", err)
 	}
-	slices.SortStableFunc(cands, func(a, b searchCandidate) int {
-		if a.Score != b.Score {
-			if a.Score > b.Score {
-				return -1
-			}
-			return 1
-		}
-		return cmp.Compare(b.PostID, a.PostID) // newer first
+	slices.SortFunc(cands, func(a, b searchCandidate) int {
+		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(b.PostID, a.PostID)) // best, then newest
 	})
 	from := (q.Page - 1) * SearchPageSize
 	if from >= len(cands) {
@@ -299,23 +293,37 @@ func (s *Store) loadSearchHits(ctx context.Context, terms []searchTerm, page []s
 	for i := range threads {
 		threadByID[threads[i].ID] = &threads[i]
 	}
-	// The opening post of each thread, and each hit's page: the page counts the posts
-	// before it that a reader sees, as PostPageNumber does.
-	var positions []struct {
+	// Whether each hit opens its thread (the thread's first post, by idx_post_thread).
+	var openings []struct {
 		ID      int64
 		Opening bool
-		Ordinal int64
 	}
 	err := db.Raw(`SELECT p.id,
-  p.id = (SELECT f.id FROM posts f WHERE f.thread_id = p.thread_id ORDER BY f.created_at, f.id LIMIT 1) AS opening,
-  (SELECT COUNT(*) FROM posts b WHERE b.thread_id = p.thread_id AND b.id <= p.id AND b.status <> ?) AS ordinal
-FROM posts p WHERE p.id IN ?`, PostHeld, ids).Scan(&positions).Error
+  p.id = (SELECT f.id FROM posts f WHERE f.thread_id = p.thread_id ORDER BY f.created_at, f.id LIMIT 1) AS opening
+FROM posts p WHERE p.id IN ?`, ids).Scan(&openings).Error
 	if err != nil {
 		return nil, err
 	}
-	opening, pageOf := map[int64]bool{}, map[int64]int{}
-	for _, p := range positions {
-		opening[p.ID], pageOf[p.ID] = p.Opening, int((max(p.Ordinal, 1)-1)/PageSize)+1
+	opening := map[int64]bool{}
+	for _, o := range openings {
+		opening[o.ID] = o.Opening
+	}
+	// Each hit's page of its thread: its position among the posts a reader sees (not
+	// held), as PostPageNumber counts, numbered in one pass over each thread.
+	var ordinals []struct {
+		ID      int64
+		Ordinal int64
+	}
+	err = db.Raw(`SELECT id, ordinal FROM (
+  SELECT id, ROW_NUMBER() OVER (PARTITION BY thread_id ORDER BY id) AS ordinal
+  FROM posts WHERE thread_id IN ? AND status <> ? AND id <= ?) x
+WHERE id IN ?`, threadIDs, PostHeld, slices.Max(ids), ids).Scan(&ordinals).Error
+	if err != nil {
+		return nil, err
+	}
+	pageOf := map[int64]int{}
+	for _, o := range ordinals {
+		pageOf[o.ID] = int((o.Ordinal-1)/PageSize) + 1
 	}
 	titles, snippets, err := s.searchSnippets(ctx, terms, ids)
 	if err != nil {

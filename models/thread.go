@@ -43,6 +43,11 @@ type Thread struct {
 	SlowModeSeconds   int       `gorm:"not null;default:0"` // least time between one member's posts; 0 is off
 	CreatedAt         time.Time `gorm:"not null"`
 	UpdatedAt         time.Time
+
+	// DiscussionThreadID links a live thread to the thread where members discuss it,
+	// and LiveThreadID that discussion back to its live thread (see livethread.go).
+	DiscussionThreadID *int64
+	LiveThreadID       *int64
 }
 
 // ThreadInput is what a member sends to open a thread.
@@ -70,7 +75,9 @@ func (in *ThreadInput) Validate() error {
 	case n > 200:
 		v.Add("title", "use at most 200 characters")
 	}
-	if in.Kind != KindDiscussion && in.Kind != KindQuestion {
+	switch in.Kind {
+	case KindDiscussion, KindQuestion, KindLive: // live: moderators only (CreateThread)
+	default:
 		v.Add("kind", "choose discussion or question")
 	}
 	validateBody(&v, &in.Body, &in.ContentWarning)
@@ -98,6 +105,9 @@ func (s *Store) CreateThread(ctx context.Context, v *Viewer, slug string, in Thr
 		}
 		if err := postAllowed(v, a); err != nil {
 			return err
+		}
+		if in.Kind == KindLive && !a.Moderates {
+			return &ValidationError{Fields: map[string]string{"kind": "only the group's moderators can open a live thread"}}
 		}
 		// Watched words: replace in place, refuse a blocked word (see watched.go).
 		ws, err := s.screenWords(ctx, tx, a.Group.ID, &in.Title, &in.Body)
@@ -133,7 +143,13 @@ func (s *Store) CreateThread(ctx context.Context, v *Viewer, slug string, in Thr
 		}
 		t.Group, t.Membership = a.Group, a.Membership
 		p.Membership = a.Membership
-		return s.afterPostWrite(ctx, tx, &t, &p)
+		if err := s.afterPostWrite(ctx, tx, &t, &p); err != nil {
+			return err
+		}
+		if t.Kind == KindLive {
+			return s.openLiveDiscussion(ctx, tx, &t, a)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, nil, wrapErr("create thread", err)
@@ -235,7 +251,8 @@ type ThreadPage struct {
 
 // CanReply reports whether the viewer may reply on this page.
 func (tp *ThreadPage) CanReply() bool {
-	return tp.Access.CanPost && (!tp.Thread.Locked || tp.Access.Moderates)
+	return tp.Access.CanPost && (!tp.Thread.Locked || tp.Access.Moderates) &&
+		(tp.Thread.Kind != KindLive || tp.Access.Moderates)
 }
 
 // ThreadPage loads a thread and one page of its posts, oldest first; a thread v may
@@ -269,7 +286,7 @@ func (s *Store) ThreadPage(ctx context.Context, v *Viewer, id int64, page int) (
 		}
 	}
 	var ps []Post
-	if err := q.Order("id").Offset((page - 1) * PageSize).Limit(PageSize + 1).Find(&ps).Error; err != nil {
+	if err := q.Order(liveOrder(&t)).Offset((page - 1) * PageSize).Limit(PageSize + 1).Find(&ps).Error; err != nil {
 		return nil, fmt.Errorf("models: thread page: %w", err)
 	}
 	if len(ps) > PageSize {
