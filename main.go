@@ -6,6 +6,8 @@
 //	haven migrate                        create or update the database tables
 //	haven seed                           add demo content to an empty database
 //	haven admin grant PROVIDER SUBJECT   make the user behind a sign-in an admin
+//	haven backup FILE                    copy the database to FILE while Haven runs
+//	haven restore FILE                   replace the database with a backup (Haven stopped)
 //
 // Configuration comes from HAVEN_* environment variables; see README.md.
 package main
@@ -39,9 +41,9 @@ func run(args []string) error {
 	}
 	cfg := app.ConfigFromEnv(os.Getenv)
 	switch cmd {
-	case "serve", "migrate", "seed", "admin":
+	case "serve", "migrate", "seed", "admin", "backup", "restore":
 	case "help", "-h", "--help":
-		fmt.Println("usage: haven [serve | migrate | seed | admin grant PROVIDER SUBJECT]")
+		fmt.Println("usage: haven [serve | migrate | seed | admin grant PROVIDER SUBJECT | backup FILE | restore FILE]")
 		return nil
 	default:
 		return fmt.Errorf("unknown command %q; try: haven help", cmd)
@@ -50,6 +52,19 @@ func run(args []string) error {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	log := newLogger(cfg.LogLevel)
+	if cmd == "backup" || cmd == "restore" {
+		if len(args) != 1 || args[0] == "" {
+			return fmt.Errorf("usage: haven %s FILE", cmd)
+		}
+	}
+	if cmd == "restore" {
+		// Nothing may hold the database open while it is replaced.
+		if err := models.Restore(context.Background(), cfg.Database, args[0]); err != nil {
+			return err
+		}
+		log.Info("database restored; start Haven to migrate and serve it", "from", args[0])
+		return nil
+	}
 	store, err := models.Open(cfg.Database, models.Options{Secret: cfg.SecretBytes(), Log: log})
 	if err != nil {
 		return err
@@ -64,6 +79,9 @@ func run(args []string) error {
 		log.Info("database migrated", "database", cfg.Database)
 		return nil
 	case "seed":
+		if len(args) > 0 {
+			return seedScale(ctx, store, log, args)
+		}
 		seeded, err := store.SeedDemo(ctx)
 		if err != nil {
 			return err
@@ -71,6 +89,12 @@ func run(args []string) error {
 		if !seeded {
 			log.Info("the database already has groups; demo content not added")
 		}
+		return nil
+	case "backup":
+		if err := store.Backup(ctx, cfg.Database, args[0]); err != nil {
+			return err
+		}
+		log.Info("backup written", "file", args[0])
 		return nil
 	case "admin":
 		if len(args) != 3 || args[0] != "grant" {

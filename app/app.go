@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -31,6 +32,18 @@ type handler struct {
 	// closing is closed when the server starts shutting down, to end live streams
 	// (which would otherwise hold a graceful shutdown open).
 	closing chan struct{}
+	// stopLive stops the broker's listener and the scheduled jobs; shutdown calls it
+	// once (see live.go).
+	stopLive     func()
+	shutdownOnce sync.Once
+	// limiter applies the abuse limits and the scraping alarm (see ratelimit.go).
+	limiter *rateLimiter
+	// pages caches what every visitor sees alike; instance tells this process's cache
+	// events from other instances' (see pagecache.go).
+	pages    *pageCache
+	instance string
+	// metrics is the Prometheus registry behind /metrics (see metrics.go).
+	metrics *metrics
 }
 
 // New builds Haven's HTTP server: renderer, error handler, middleware and routes.
@@ -56,23 +69,40 @@ func build(cfg Config, store *models.Store, log *slog.Logger) (*handler, *echo.E
 	if h.providers, err = setupProviders(cfg); err != nil {
 		return nil, nil, err
 	}
-	h.broker = newMemoryBroker()
+	limits, err := ParseRateLimits(cfg.RateLimits)
+	if err != nil {
+		return nil, nil, err
+	}
+	h.limiter = newRateLimiter(limits)
 	h.closing = make(chan struct{})
-	store.SetPublisher(&livePublisher{broker: h.broker, store: store, log: log})
+	h.pages, h.instance = newPageCache(store.Versions()), newInstanceID()
+	// The broker, the store's publisher and scheduled jobs (see live.go).
+	if err := h.startLive(); err != nil {
+		return nil, nil, err
+	}
+	h.forwardChanges()
+	// Prometheus metrics; the publisher wrapper counts published posts (see metrics.go).
+	h.metrics = newMetrics(store, h.broker)
+	store.SetPublisher(countingPublisher{next: store.Publisher(), posts: h.metrics.posts})
+	if d, _ := parseLaneDeadlines(cfg.LaneDeadlines); d != nil { // checked by Validate
+		store.SetLaneDeadlines(d)
+	}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = h.handleError
-	e.Server.RegisterOnShutdown(func() { close(h.closing) })
+	e.Server.RegisterOnShutdown(h.shutdown)
 	e.Server.ReadHeaderTimeout = 10 * time.Second
 	e.Server.IdleTimeout = 120 * time.Second
 
+	e.Use(h.metrics.middleware)
 	e.Use(h.recoverPanics)
 	e.Use(middleware.RequestID())
 	e.Use(h.logRequests())
 	e.Use(h.secureHeaders)
 	e.Use(middleware.BodyLimit("1M"))
 	e.Use(h.loadViewer)
+	e.Use(h.rateLimit)
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "header:X-CSRF-Token,form:csrf",
 		CookieName:     csrfCookie,
@@ -85,8 +115,7 @@ func build(cfg Config, store *models.Store, log *slog.Logger) (*handler, *echo.E
 			return strings.HasPrefix(c.Path(), "/static/")
 		},
 		ErrorHandler: func(err error, c echo.Context) error {
-			return models.Errorf(models.EFORBIDDEN,
-				"This form has expired or did not come from Haven. Reload the page and send it again; what you typed is still in the form.")
+			return h.csrfFailed(c) // a draft comes back with a fresh token (see drafts.go)
 		},
 	}))
 	h.routes(e)

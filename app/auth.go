@@ -73,7 +73,8 @@ func setupProviders(cfg Config) ([]provider, error) {
 		}
 		// Register it as "oidc", the name in /auth/oidc (NewNamed would make it "oidc-oidc").
 		p.SetName("oidc")
-		gp = append(gp, p)
+		// With PKCE (S256) and a nonce, which goth's provider sends neither of (see oidc_pkce.go).
+		gp = append(gp, newPKCEProvider(p))
 		ps = append(ps, provider{Name: "oidc", Label: cfg.OIDCName})
 	}
 	goth.ClearProviders()

@@ -31,6 +31,19 @@ type Config struct {
 
 	// LogLevel is HAVEN_LOG_LEVEL: debug, info, warn or error.
 	LogLevel string
+
+	// LaneDeadlines is HAVEN_LANE_DEADLINES: overrides of the moderation lanes'
+	// deadlines, such as "crisis=10m,spam=96h" (see parseLaneDeadlines).
+	LaneDeadlines string
+
+	// RateLimits is HAVEN_RATE_LIMITS, the abuse limits (see ParseRateLimits).
+	RateLimits string
+	// TrustProxy is HAVEN_TRUST_PROXY=1: believe X-Forwarded-For for client addresses.
+	TrustProxy bool
+
+	// MetricsToken is HAVEN_METRICS_TOKEN: the bearer token that opens /metrics to
+	// non-loopback scrapers. Without it /metrics answers loopback requests only.
+	MetricsToken string
 }
 
 // ConfigFromEnv reads the configuration through getenv (os.Getenv in main) and fills
@@ -50,6 +63,10 @@ func ConfigFromEnv(getenv func(string) string) Config {
 		OIDCClientSecret: getenv("HAVEN_OIDC_CLIENT_SECRET"),
 		OIDCName:         getenv("HAVEN_OIDC_NAME"),
 		LogLevel:         getenv("HAVEN_LOG_LEVEL"),
+		LaneDeadlines:    getenv("HAVEN_LANE_DEADLINES"),
+		RateLimits:       getenv("HAVEN_RATE_LIMITS"),
+		TrustProxy:       getenv("HAVEN_TRUST_PROXY") == "1" || getenv("HAVEN_TRUST_PROXY") == "true",
+		MetricsToken:     getenv("HAVEN_METRICS_TOKEN"),
 	}
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:8080"
@@ -128,6 +145,15 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("HAVEN_LOG_LEVEL=%q: choose debug, info, warn or error", c.LogLevel))
+	}
+	if _, err := parseLaneDeadlines(c.LaneDeadlines); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := ParseRateLimits(c.RateLimits); err != nil {
+		errs = append(errs, err)
+	}
+	if err := validateMetricsToken(c.MetricsToken); err != nil {
+		errs = append(errs, err)
 	}
 	if models.IsPostgres(c.Database) {
 		if _, err := url.Parse(c.Database); err != nil {

@@ -1,8 +1,10 @@
 package app
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -20,9 +22,25 @@ type homeView struct {
 
 // home handles GET /.
 func (h *handler) home(c echo.Context) error {
-	ls, err := h.store.ListGroups(c.Request().Context(), viewer(c))
+	if visitor(c) { // the same for every visitor: cached (pagecache.go)
+		hv, err := h.visitorHome(c, func() (*homeView, error) { return h.homeView(c) })
+		if err != nil {
+			return err
+		}
+		return h.respond(c, http.StatusOK, "home", hv)
+	}
+	hv, err := h.homeView(c)
 	if err != nil {
 		return err
+	}
+	return h.respond(c, http.StatusOK, "home", hv)
+}
+
+// homeView builds the home page for the viewer.
+func (h *handler) homeView(c echo.Context) (*homeView, error) {
+	ls, err := h.store.ListGroups(c.Request().Context(), viewer(c))
+	if err != nil {
+		return nil, err
 	}
 	hv := homeView{MyGroups: []groupJSON{}, Discover: []groupJSON{}}
 	for i := range ls {
@@ -34,9 +52,9 @@ func (h *handler) home(c echo.Context) error {
 		}
 	}
 	if hv.Announcements, err = h.siteAnnouncements(c); err != nil {
-		return err
+		return nil, err
 	}
-	return h.respond(c, http.StatusOK, "home", hv)
+	return &hv, nil
 }
 
 // groupsView is the list of groups.
@@ -116,6 +134,13 @@ func (h *handler) showGroup(c echo.Context) error {
 	n, err := pageParam(c)
 	if err != nil {
 		return err
+	}
+	if visitor(c) { // the same for every visitor: cached (pagecache.go)
+		gv, err := h.visitorGroup(c, c.Param("slug"), n)
+		if err != nil {
+			return err
+		}
+		return h.respond(c, http.StatusOK, "group", gv)
 	}
 	gp, err := h.store.GroupPage(c.Request().Context(), viewer(c), c.Param("slug"), n)
 	if err != nil {
@@ -252,8 +277,20 @@ func idParam(c echo.Context, name string) (int64, error) {
 	return n, nil
 }
 
-// bindMessage explains a binding error without echoing internals.
+// bindMessage explains a binding error without echoing internals: which field has
+// the wrong kind of value, or that the JSON is malformed.
 func bindMessage(err error) string {
+	var ute *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	var ne *strconv.NumError
+	switch {
+	case errors.As(err, &ute) && ute.Field != "":
+		return ute.Field + " must be " + kindName(ute.Type.Kind())
+	case errors.As(err, &se):
+		return "the JSON is malformed"
+	case errors.As(err, &ne):
+		return strconv.Quote(ne.Num) + " is not a number where one is needed"
+	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		if m, ok := he.Message.(string); ok {
@@ -261,4 +298,22 @@ func bindMessage(err error) string {
 		}
 	}
 	return "malformed input"
+}
+
+// kindName names a kind of JSON value for bindMessage.
+func kindName(k reflect.Kind) string {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "text"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	}
+	return "an object"
 }

@@ -16,6 +16,8 @@ type authorJSON struct {
 	Badge       *string `json:"badge"`
 	Credential  string  `json:"credential,omitempty"`
 	Specialty   string  `json:"specialty,omitempty"`
+	// InMemory marks a member who has died (a memorialised account; see privacy.go).
+	InMemory bool `json:"in_memory,omitempty"`
 	// MemberURL links a pseudonym to its member page in the group (pages only).
 	MemberURL string `json:"-"`
 }
@@ -23,10 +25,10 @@ type authorJSON struct {
 func strp(s string) *string { return &s }
 
 func membershipAuthor(m *models.Membership) authorJSON {
-	if m == nil {
+	if m == nil || m.Status == models.MemberErased {
 		return authorJSON{Pseudonym: strp("former member")}
 	}
-	a := authorJSON{Pseudonym: strp(m.Pseudonym)}
+	a := authorJSON{Pseudonym: strp(m.Pseudonym), InMemory: m.Memorial}
 	if m.IsModerator() {
 		a.Badge = strp("moderator")
 	}

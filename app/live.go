@@ -25,16 +25,24 @@ type liveEvent struct {
 }
 
 // Broker fans live events out to subscribers. The in-process broker serves one
-// instance; a PostgreSQL LISTEN/NOTIFY broker can serve several behind the same
-// interface.
+// instance; the PostgreSQL broker (broker_pg.go) serves several on one database
+// through LISTEN/NOTIFY, behind the same interface.
 type Broker interface {
-	// Publish sends an event to every subscriber whose filter accepts it.
+	// Publish sends an event to every subscriber whose filter accepts it, on every
+	// instance. Events of a kind that is not streamed (see models.Streamed), such as
+	// cache invalidations, reach only OnEvent listeners.
 	Publish(e liveEvent)
 	// Subscribe returns the backlog after lastID that the filter accepts, and a
 	// subscription for what comes next. Cancel it when done.
 	Subscribe(lastID uint64, filter func(*liveEvent) bool) ([]liveEvent, *subscription)
-	// Subscribers counts the open subscriptions.
+	// Subscribers counts the open subscriptions on this instance.
 	Subscribers() int
+	// OnEvent registers fn to receive every event that reaches this instance, in
+	// order: its own and other instances', internal ones included. It is the hook for
+	// caches that must be invalidated on every instance. fn runs, under the broker's
+	// lock, before any subscriber hears of the event: it must be quick, must not block
+	// and must not call the broker.
+	OnEvent(fn func(liveEvent))
 }
 
 // subscription is one open event stream.
@@ -49,6 +57,10 @@ type subscription struct {
 // backlogSize bounds the replay kept for reconnecting clients (Last-Event-ID).
 const backlogSize = 1024
 
+// subscriberBuffer is how many events a subscriber may fall behind before it is
+// dropped (and reconnects with Last-Event-ID).
+const subscriberBuffer = 32
+
 // memoryBroker is the in-process Broker: a bounded backlog and one buffered channel
 // per subscriber. A subscriber costs a channel and its handler's blocked goroutine;
 // nothing polls.
@@ -57,6 +69,7 @@ type memoryBroker struct {
 	seq     uint64
 	backlog []liveEvent // ring of the last backlogSize events, oldest first
 	subs    map[*subscription]struct{}
+	hooks   []func(liveEvent)
 }
 
 func newMemoryBroker() *memoryBroker {
@@ -64,10 +77,30 @@ func newMemoryBroker() *memoryBroker {
 }
 
 func (b *memoryBroker) Publish(e liveEvent) {
+	e.ID = 0
+	b.deliver(e)
+}
+
+// deliver numbers e (unless it already has its id, given by the PostgreSQL broker),
+// gives it to the OnEvent hooks, keeps it for replay and sends it to the subscribers
+// that accept it. Internal events skip the backlog and the subscribers.
+func (b *memoryBroker) deliver(e liveEvent) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.seq++
-	e.ID = b.seq
+	if e.ID == 0 {
+		b.seq++
+		e.ID = b.seq
+	} else if e.ID > b.seq {
+		b.seq = e.ID
+	}
+	// Hooks first: a cache must forget a page before a subscriber, told of the
+	// change, asks for it again.
+	for _, fn := range b.hooks {
+		fn(e)
+	}
+	if !models.Streamed(e.Name) {
+		return
+	}
 	if len(b.backlog) == backlogSize {
 		copy(b.backlog, b.backlog[1:])
 		b.backlog = b.backlog[:backlogSize-1]
@@ -88,13 +121,24 @@ func (b *memoryBroker) Publish(e liveEvent) {
 }
 
 func (b *memoryBroker) Subscribe(lastID uint64, filter func(*liveEvent) bool) ([]liveEvent, *subscription) {
-	s := &subscription{ch: make(chan liveEvent, 64), filter: filter, lost: make(chan struct{})}
+	s := &subscription{ch: make(chan liveEvent, subscriberBuffer), filter: filter, lost: make(chan struct{})}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var replay []liveEvent
 	if lastID > 0 {
-		for _, e := range b.backlog {
-			if e.ID > lastID && filter(&e) {
+		// Replay what came after lastID in the order events arrived. Ids from the
+		// PostgreSQL broker are numbered when sent, and two instances' events may
+		// arrive out of numeric order; only an id no longer (or never) in the backlog
+		// falls back to comparing numbers.
+		from := -1
+		for i := len(b.backlog) - 1; i >= 0; i-- {
+			if b.backlog[i].ID == lastID {
+				from = i + 1
+				break
+			}
+		}
+		for i, e := range b.backlog {
+			if (from >= 0 && i >= from || from < 0 && e.ID > lastID) && filter(&e) {
 				replay = append(replay, e)
 			}
 		}
@@ -115,6 +159,12 @@ func (b *memoryBroker) Subscribers() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.subs)
+}
+
+func (b *memoryBroker) OnEvent(fn func(liveEvent)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.hooks = append(b.hooks, fn)
 }
 
 // livePublisher turns the store's events into live events.
@@ -212,4 +262,49 @@ func (h *handler) events(c echo.Context) error {
 		return err
 	}
 	return h.stream(c, func(e *liveEvent) bool { return e.GroupID == 0 || groups[e.GroupID] })
+}
+
+// startLive sets up live events and background work: the broker (PostgreSQL
+// LISTEN/NOTIFY when the store is on PostgreSQL, so that several instances act as
+// one; in-process otherwise), the store's publisher, and the scheduled jobs. shutdown
+// stops them.
+func (h *handler) startLive() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	if h.store.Dialect() == "postgres" {
+		b, done, err := newPGBroker(ctx, h.store, h.log)
+		if err != nil {
+			cancel()
+			return err
+		}
+		h.broker = b
+		wg.Add(1)
+		go func() { <-done; wg.Done() }()
+		// Other instances' writes age this instance's cached pages.
+		b.OnEvent(h.applyLiveEvent)
+	} else {
+		h.broker = newMemoryBroker()
+	}
+	h.store.SetPublisher(&livePublisher{broker: h.broker, store: h.store, log: h.log})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		h.store.RunSchedule(ctx, jobTick, h.jobs(), func(job string, err error) {
+			h.log.Error("scheduled job failed", "job", job, "err", err)
+		})
+	}()
+	h.stopLive = func() { cancel(); wg.Wait() }
+	return nil
+}
+
+// shutdown ends the live streams and stops the broker's listener and the scheduled
+// jobs. The server calls it when it starts shutting down; calling it again does
+// nothing.
+func (h *handler) shutdown() {
+	h.shutdownOnce.Do(func() {
+		close(h.closing)
+		if h.stopLive != nil {
+			h.stopLive()
+		}
+	})
 }

@@ -23,6 +23,9 @@ type meView struct {
 	Memberships []membershipJSON  `json:"memberships"`
 	CSRFToken   string            `json:"csrf_token"`
 	Groups      map[string]string `json:"-"` // slug → name, for the page
+	// EraseErrors and ErasePosts bring back a failed account deletion (see privacy.go).
+	EraseErrors map[string]string `json:"-"`
+	ErasePosts  string            `json:"-"`
 }
 
 // me handles GET /me.
@@ -54,7 +57,12 @@ func (h *handler) meJSON(c echo.Context, pageName string) error {
 	if pageName == "" || wantsJSON(c) {
 		return c.JSON(http.StatusOK, mv)
 	}
-	return h.html(c, http.StatusOK, pageName, mv)
+	status := http.StatusOK
+	if errs, ok := c.Get("erase_errors").(map[string]string); ok {
+		mv.EraseErrors, status = errs, http.StatusUnprocessableEntity
+		mv.ErasePosts, _ = c.Get("erase_posts").(string)
+	}
+	return h.html(c, status, pageName, mv)
 }
 
 // healthz handles GET /healthz: 200 when the database answers.

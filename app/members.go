@@ -31,6 +31,8 @@ type memberJSON struct {
 	Badge     *string `json:"badge"`
 	JoinedAt  string  `json:"joined_at"`
 	PostCount int     `json:"post_count"`
+	// InMemory is true for a member who has died (a memorialised account).
+	InMemory bool `json:"in_memory,omitempty"`
 }
 
 // memberPostJSON is one of a member's posts in a list.
@@ -67,7 +69,7 @@ func (h *handler) showMember(c echo.Context) error {
 	m := &mp.Member
 	mv := memberView{Group: groupRef{mp.Access.Group.Slug, mp.Access.Group.Name},
 		Member: memberJSON{Pseudonym: m.Pseudonym, Badge: membershipAuthor(m).Badge,
-			JoinedAt: m.CreatedAt.UTC().Format("2006-01"), PostCount: mp.PostCount},
+			JoinedAt: m.CreatedAt.UTC().Format("2006-01"), PostCount: mp.PostCount, InMemory: m.Memorial},
 		Posts: make([]memberPostJSON, 0, len(mp.Posts)), Page: pageJSON{Number: mp.Page, Size: models.PageSize, HasNext: mp.HasNext},
 		Muted: mp.Muted, CanMute: mp.CanMute(), Self: mp.Self}
 	for _, p := range mp.Posts {
@@ -119,7 +121,7 @@ func (h *handler) setMute(c echo.Context, mute bool) error {
 // the posts whose authors the viewer muted.
 func linkAuthors(tv *threadView, tp *models.ThreadPage) {
 	slug := tp.Access.Group.Slug
-	if m := tp.Thread.Membership; m != nil {
+	if m := tp.Thread.Membership; m != nil && m.Status != models.MemberErased {
 		tv.Thread.Author.MemberURL = memberURL(slug, m.Pseudonym)
 	}
 	byID := make(map[int64]*models.Post, len(tp.Posts))
@@ -141,7 +143,7 @@ func linkAuthors(tv *threadView, tp *models.ThreadPage) {
 // linkThreadAuthors links the openers of a group's threads to their member pages.
 func linkThreadAuthors(slug string, tjs []threadJSON, ts []models.Thread) {
 	for i := range tjs {
-		if i < len(ts) && ts[i].ID == tjs[i].ID && ts[i].Membership != nil {
+		if i < len(ts) && ts[i].ID == tjs[i].ID && ts[i].Membership != nil && ts[i].Membership.Status != models.MemberErased {
 			tjs[i].Author.MemberURL = memberURL(slug, ts[i].Membership.Pseudonym)
 		}
 	}

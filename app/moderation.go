@@ -2,8 +2,10 @@ package app
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -66,6 +68,9 @@ type queueView struct {
 
 // queue handles GET /moderation/queue.
 func (h *handler) queue(c echo.Context) error {
+	if c.QueryParam("review") == "clinical" { // for verified clinicians (see clinicians.go)
+		return h.clinicalReview(c)
+	}
 	f := models.QueueFilter{Group: c.QueryParam("group"), Lane: c.QueryParam("lane"), Status: c.QueryParam("status"),
 		ClaimedBy: c.QueryParam("claimed")}
 	v := viewer(c)
@@ -128,16 +133,19 @@ type noteJSON struct {
 
 // itemView is the page of one queue item.
 type itemView struct {
-	Item    itemJSON          `json:"item"`
-	Reports []reportJSON      `json:"reports"`
-	Thread  *threadRefJSON    `json:"thread"`
-	Post    *postJSON         `json:"post"`
-	Context []postJSON        `json:"context"`
-	Author  *authorJSON       `json:"author"`
-	History []historyPostJSON `json:"history"`
-	Actions []modlogJSON      `json:"actions"`
-	Notes   []noteJSON        `json:"notes"`
-	Errors  map[string]string `json:"-"`
+	Item    itemJSON       `json:"item"`
+	Reports []reportJSON   `json:"reports"`
+	Thread  *threadRefJSON `json:"thread"`
+	Post    *postJSON      `json:"post"`
+	// PostBody is the post's Markdown, for a redaction (a thread's opening post for a
+	// thread item; empty for other items).
+	PostBody string            `json:"post_body"`
+	Context  []postJSON        `json:"context"`
+	Author   *authorJSON       `json:"author"`
+	History  []historyPostJSON `json:"history"`
+	Actions  []modlogJSON      `json:"actions"`
+	Notes    []noteJSON        `json:"notes"`
+	Errors   map[string]string `json:"-"`
 	// CannedReasons come from the group's rules, then generic ones; AppealOf is the
 	// decision an appeal questions. Form, Canned and NoteBody keep what was typed
 	// when a form comes back with errors.
@@ -178,6 +186,9 @@ func (h *handler) itemView(c echo.Context, id int64) (*itemView, error) {
 		if r.Source == "appeal" {
 			name = "the author (appeal)"
 		}
+		if r.Source == "label_appeal" {
+			name = "the author (appeal of a fact-check label)"
+		}
 		if r.Source == "member" {
 			name = "a reader"
 			if r.ReporterMembershipID != nil {
@@ -201,7 +212,9 @@ func (h *handler) itemView(c echo.Context, id int64) (*itemView, error) {
 	if d.Post != nil {
 		pj := newPostJSON(d.Post)
 		pj.BodyHTML = d.Post.BodyHTML // moderators read removed posts too
-		iv.Post = &pj
+		iv.Post, iv.PostBody = &pj, d.Post.Body
+		iv.Item.Target.Excerpt = excerptText(strings.Join(strings.Fields(d.Post.Body), " "), 160)
+		iv.Form.Body = d.Post.Body
 		iv.Thread = &threadRefJSON{ID: d.Thread.ID, Title: d.Thread.Title, Locked: d.Thread.Locked}
 		for i := range d.Context {
 			iv.Context = append(iv.Context, newPostJSON(&d.Context[i]))
@@ -251,6 +264,12 @@ func (h *handler) showItem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// ?action=approve (from the queue's a and r keys) chooses a decision in the form.
+	switch a := c.QueryParam("action"); a {
+	case models.ActionApprove, models.ActionRemove, models.ActionRedact, models.ActionLock, models.ActionWarn,
+		models.ActionMute, models.ActionBan, models.ActionEscalate:
+		iv.Form.Action = a
+	}
 	return h.respond(c, http.StatusOK, "item", iv)
 }
 
@@ -298,8 +317,12 @@ func (h *handler) resolveItem(c echo.Context) error {
 		if ierr != nil {
 			return err
 		}
-		iv.Errors, iv.Form, iv.Canned = ve.Fields, in, canned
+		iv.Errors, iv.Form, iv.Canned = maps.Clone(ve.Fields), in, canned
 		iv.Form.Reason = typed
+		if msg, ok := iv.Errors["body"]; ok { // the redaction's text, not the note form's
+			iv.Errors["redact_body"] = msg
+			delete(iv.Errors, "body")
+		}
 		return h.html(c, http.StatusUnprocessableEntity, "item", iv)
 	}
 	if err != nil {
@@ -363,7 +386,7 @@ func (h *handler) reportPost(c echo.Context) error {
 	if err := c.Bind(&in); err != nil {
 		return badRequest("could not read the report")
 	}
-	_, err = h.store.ReportPost(c.Request().Context(), viewer(c), id, in)
+	it, err := h.store.ReportPost(c.Request().Context(), viewer(c), id, in)
 	var ve *models.ValidationError
 	if errors.As(err, &ve) && !wantsJSON(c) {
 		rv, rerr := h.reportView(c, id)
@@ -371,15 +394,18 @@ func (h *handler) reportPost(c echo.Context) error {
 			return err
 		}
 		rv.Form, rv.Errors = in, ve.Fields
+		if rv.Form.About == "" {
+			rv.Form.About = models.ReportAboutPost
+		}
 		return h.html(c, http.StatusUnprocessableEntity, "report", rv)
 	}
 	if err != nil {
 		return err
 	}
 	if wantsJSON(c) {
-		return c.JSON(http.StatusCreated, map[string]any{"report": map[string]string{"reason": in.Reason, "status": "received"}})
+		return c.JSON(http.StatusCreated, map[string]any{"report": map[string]string{"reason": in.Reason, "about": reportAbout(it), "status": "received"}})
 	}
-	h.sessions.setFlash(c, "Thank you. A moderator will look at this post. The author is not told who reported it.")
+	h.sessions.setFlash(c, "Thank you. A moderator will look at this "+reportAbout(it)+". Nobody is told who reported it.")
 	return redirect(c, h.postPlaceURL(c, id))
 }
 

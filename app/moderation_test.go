@@ -356,7 +356,7 @@ func TestModlogVisibilityHTTP(t *testing.T) {
 	w.ta.newClient().get("/groups/group-c/modlog").mustStatus(404)
 	w.bob.get("/groups/group-c/modlog").mustStatus(404)
 	w.bob.getHTML("/groups/group-c/modlog").mustStatus(404)
-	if es := entries(w.modC, "group-c"); len(es) != 1 || es[0].Action != "approve" || es[0].Moderator == "moderator" {
+	if es := entries(w.modC, "group-c"); len(es) != 1 || es[0].Action != "approve_join" || es[0].Moderator == "moderator" {
 		t.Fatalf("group C's moderator sees %+v", es)
 	}
 	_, status := modJoin(t, w.bob, "group-c")

@@ -146,14 +146,17 @@ var reportReasons = []reportReason{
 	{"other", "Something else", "Anything else a moderator should look at; say what in the note."},
 }
 
-// reportView is the form to report a post.
+// reportView is the form to report a post, or from it its thread or its author.
 type reportView struct {
-	Group   groupRef           `json:"group"`
-	Thread  threadRef          `json:"thread"`
-	Post    postJSON           `json:"post"`
-	Reasons []reportReason     `json:"reasons"`
-	Form    models.ReportInput `json:"-"`
-	Errors  map[string]string  `json:"-"`
+	Group   groupRef       `json:"group"`
+	Thread  threadRef      `json:"thread"`
+	Post    postJSON       `json:"post"`
+	Reasons []reportReason `json:"reasons"`
+	// Abouts are what the report may be about: the post, and where the caller may
+	// report them, the thread and the post's author.
+	Abouts []reportReason     `json:"abouts"`
+	Form   models.ReportInput `json:"-"`
+	Errors map[string]string  `json:"-"`
 }
 
 // reportView loads the report form for a post the viewer may report.
@@ -162,8 +165,30 @@ func (h *handler) reportView(c echo.Context, id int64) (*reportView, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &reportView{Group: groupRef{pc.Access.Group.Slug, pc.Access.Group.Name},
-		Thread: threadRef{pc.Thread.ID, pc.Thread.Title}, Post: newPostJSON(pc.Post), Reasons: reportReasons}, nil
+	rv := &reportView{Group: groupRef{pc.Access.Group.Slug, pc.Access.Group.Name},
+		Thread: threadRef{pc.Thread.ID, pc.Thread.Title}, Post: newPostJSON(pc.Post), Reasons: reportReasons,
+		Abouts: []reportReason{{models.ReportAboutPost, "This post", "What this post says."}}}
+	if m := pc.Access.Membership; m == nil || m.ID != pc.Thread.MembershipID {
+		rv.Abouts = append(rv.Abouts, reportReason{models.ReportAboutThread, "The whole thread",
+			"The thread's title or its topic, or the conversation as a whole."})
+	}
+	if pc.Post.MembershipID != nil {
+		rv.Abouts = append(rv.Abouts, reportReason{models.ReportAboutMember, "The member who wrote it",
+			"How they behave in this group, beyond this one post."})
+	}
+	rv.Form.About = models.ReportAboutPost
+	return rv, nil
+}
+
+// reportAbout names what a report's queue item is about: "post", "thread" or "member".
+func reportAbout(it *models.QueueItem) string {
+	switch it.TargetType {
+	case models.TargetThread:
+		return models.ReportAboutThread
+	case models.TargetMembership:
+		return models.ReportAboutMember
+	}
+	return models.ReportAboutPost
 }
 
 // reportForm handles GET /posts/:id/report.

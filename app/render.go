@@ -120,6 +120,11 @@ type page struct {
 	// Banners are the current urgent announcements the viewer may see and has not
 	// dismissed (see announcements.go).
 	Banners []models.Banner
+	// IsClinician shows a verified clinician the question queue with ClinicianQuestions
+	// unanswered questions; ClinicianReverify asks a lapsed one to re-verify (see clinicians.go).
+	IsClinician        bool
+	ClinicianQuestions int
+	ClinicianReverify  bool
 }
 
 // wantsJSON reports whether the client asked for JSON.
@@ -153,6 +158,7 @@ func (h *handler) html(c echo.Context, status int, name string, data any) error 
 	if p.Viewer != nil {
 		p.Unread = h.unreadNotifications(c)
 		h.moderationBadge(c, &p)
+		h.clinicianBadge(c, &p)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "base", p); err != nil {

@@ -111,4 +111,41 @@ func (h *handler) routes(e *echo.Echo) {
 	e.POST("/admin/watched-words", h.createSiteWatchedWord, a)
 	e.DELETE("/admin/watched-words/:id", h.deleteSiteWatchedWord, a)
 	e.POST("/admin/watched-words/:id/delete", h.deleteSiteWatchedWord, a)
+	// Accounts that read unusually many threads (see scraping.go, ratelimit.go).
+	e.GET("/admin/scraping", h.scrapingAlerts, a)
+	e.POST("/admin/scraping/:id/resolve", h.resolveScrapingAlert, a)
+
+	// Privacy rights: the member's export and erasure; memorialised accounts, which
+	// are read-only everywhere (see privacy.go).
+	e.Use(h.memorialReadOnly)
+	e.GET("/me/export", h.exportAccount, m)
+	e.POST("/me/delete", h.deleteAccount, m)
+	e.GET("/admin/users/memorialise", h.memorialForm, a)
+	e.POST("/admin/users/memorialise", h.memorialise, a)
+
+	// Clinicians: applying, the question queue, and admins' verification (see
+	// clinicians.go); fact-check labels on posts (see labels.go). The store checks who
+	// may label, remove and appeal; label pages follow the post's read access.
+	e.GET("/clinicians/apply", h.clinicianApplyForm, m)
+	e.POST("/clinicians/apply", h.clinicianApply, m)
+	e.GET("/clinicians/questions", h.clinicianQuestions, m)
+	e.GET("/admin/clinicians", h.adminClinicians, a)
+	e.POST("/admin/clinicians/:id/decision", h.decideClinician, a)
+	e.GET("/posts/:id/label", h.showLabel)
+	e.POST("/posts/:id/label", h.labelPost, m)
+	e.DELETE("/posts/:id/label", h.removeLabel, m)
+	e.POST("/posts/:id/label/delete", h.removeLabel, m)
+	e.POST("/posts/:id/label/appeal", h.appealLabel, m)
+
+	// Staff dashboard, audit log, reveal and site-wide sanctions; operators' metrics
+	// (see dashboard.go, staff.go, metrics.go). The store scopes a group's dashboard
+	// to its moderators; /metrics checks loopback or the bearer token itself.
+	e.GET("/admin/dashboard", h.adminDashboard, a)
+	e.GET("/groups/:slug/dashboard", h.groupDashboard, m)
+	e.GET("/admin/audit", h.auditLog, a)
+	e.GET("/admin/reveal", h.revealForm, a)
+	e.POST("/admin/reveal", h.reveal, a)
+	e.GET("/admin/users", h.usersForm, a)
+	e.POST("/admin/users/sanction", h.sanctionUser, a)
+	e.GET("/metrics", h.serveMetrics)
 }

@@ -32,6 +32,8 @@ type testApp struct {
 func localConfig() Config {
 	c := ConfigFromEnv(func(string) string { return "" })
 	c.Secret = string(models.TestSecret)
+	// Relaxed abuse limits: every test signs in from 127.0.0.1 (see ratelimit_test.go).
+	c.RateLimits = "scale=1000"
 	return c
 }
 
@@ -58,6 +60,9 @@ func newTestAppWith(t testing.TB, cfg Config) *testApp {
 	srv.Config.Handler = e
 	srv.Start()
 	t.Cleanup(srv.Close)
+	// First (cleanups run last in, first out): end live streams, stop the broker's
+	// listener and scheduled jobs.
+	t.Cleanup(h.shutdown)
 	ta.srv, ta.cfg, ta.echo, ta.handler = srv, cfg, e, h
 	return ta
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"time"
 
@@ -93,6 +94,13 @@ type threadView struct {
 	Following *bool `json:"following"`
 	// CanModerate shows the group's moderators and admins the slow-mode form.
 	CanModerate bool `json:"-"`
+	// CanLabel offers verified clinicians and moderators a fact-check label on each
+	// post (see labels.go).
+	CanLabel bool `json:"can_label"`
+	// PostsHTML is the list of posts rendered once for every visitor (see
+	// pagecache.go); groupID names the thread's group for the cache.
+	PostsHTML template.HTML `json:"-"`
+	groupID   int64
 }
 
 func (h *handler) threadView(c echo.Context, id int64, page int) (*threadView, error) {
@@ -103,7 +111,8 @@ func (h *handler) threadView(c echo.Context, id int64, page int) (*threadView, e
 	}
 	tv := &threadView{Group: groupRef{tp.Access.Group.Slug, tp.Access.Group.Name}, Thread: newThreadJSON(&tp.Thread),
 		Posts: make([]postJSON, 0, len(tp.Posts)), Page: pageJSON{Number: tp.Page, Size: models.PageSize, HasNext: tp.HasNext},
-		CanReply: tp.CanReply(), CanJoin: tp.Access.CanJoin, SignedIn: v != nil, CanModerate: tp.Access.Moderates}
+		CanReply: tp.CanReply(), CanJoin: tp.Access.CanJoin, SignedIn: v != nil, CanModerate: tp.Access.Moderates,
+		groupID: tp.Access.Group.ID}
 	for i := range tp.Posts {
 		tv.Posts = append(tv.Posts, newPostJSON(&tp.Posts[i]))
 	}
@@ -117,6 +126,9 @@ func (h *handler) threadView(c echo.Context, id int64, page int) (*threadView, e
 	decoratePosts(c, tv, tp)
 	linkAuthors(tv, tp)
 	if err := h.decorateModeration(c, tv, tp); err != nil {
+		return nil, err
+	}
+	if err := h.decorateLabels(c, tv, tp); err != nil {
 		return nil, err
 	}
 	if tp.CanFollow {
@@ -138,7 +150,12 @@ func (h *handler) showThread(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	tv, err := h.threadView(c, id, n)
+	var tv *threadView
+	if visitor(c) {
+		tv, err = h.visitorThread(c, id, n) // the same for every visitor: cached (pagecache.go)
+	} else {
+		tv, err = h.threadView(c, id, n)
+	}
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -34,6 +35,12 @@ type Store struct {
 	words wordCache
 	// banners caches visitors' urgent announcement banners (see announcement.go).
 	banners bannerCache
+	// versions stamps every write, for caches of rendered pages (see cacheversions.go).
+	versions *Versions
+	// batch, on SQLite, runs concurrent transactions with one commit (writebatch.go).
+	batch *writeBatcher
+	// jobLocks keeps scheduled jobs from overlapping on SQLite (see jobs.go).
+	jobLocks sync.Map
 }
 
 // Options tunes Open.
@@ -78,7 +85,7 @@ func Open(dsn string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("models: connect to postgres: %w", err)
 		}
 		s.db, s.rdb, s.dialect = db, db, "postgres"
-		return s, nil
+		return s, s.trackVersions()
 	}
 
 	s.dialect = "sqlite"
@@ -106,7 +113,18 @@ func Open(dsn string, opts Options) (*Store, error) {
 		rDB.SetConnMaxLifetime(0)
 		s.rdb = reader
 	}
-	return s, nil
+	// One writer goroutine commits concurrent transactions together (writebatch.go).
+	s.batch = newWriteBatcher(s)
+	return s, s.trackVersions()
+}
+
+// trackVersions makes every write stamp what it changed (see cacheversions.go).
+func (s *Store) trackVersions() error {
+	s.versions = newVersions()
+	if err := s.registerVersionCallbacks(s.db); err != nil {
+		return fmt.Errorf("models: open: %w", err)
+	}
+	return nil
 }
 
 func openSQLite(path string, cfg *gorm.Config, writer bool) (*gorm.DB, error) {
@@ -146,6 +164,9 @@ func openSQLite(path string, cfg *gorm.Config, writer bool) (*gorm.DB, error) {
 
 // Close closes every connection.
 func (s *Store) Close() error {
+	if s.batch != nil {
+		s.batch.close()
+	}
 	for _, g := range []*gorm.DB{s.db, s.rdb} {
 		if g == nil {
 			continue
@@ -181,8 +202,16 @@ func (s *Store) Migrate() error {
 	if err := s.migrateSearch(context.Background()); err != nil {
 		return err
 	}
+	// Indexes the dashboard's queries need on other tables (see stats.go).
+	if err := s.migrateStats(context.Background()); err != nil {
+		return err
+	}
 	// Groups stored before rules were rendered at write time.
 	if err := s.renderMissingRules(context.Background()); err != nil {
+		return err
+	}
+	// The live-event sequence on PostgreSQL (see notify.go).
+	if err := s.migrateNotify(context.Background()); err != nil {
 		return err
 	}
 	return nil
@@ -198,6 +227,12 @@ func allModels() []any {
 		&WatchedWord{},
 		&Announcement{}, &AnnouncementDismissal{}, &GroupResource{},
 		&AuditEntry{},
+		// The dashboard's counters and emerging topics (see stats.go, topics.go).
+		&StatHour{}, &StatMemberHour{}, &StatReasonHour{}, &StatDuration{}, &StatCursor{},
+		&TermDay{}, &EmergingTopic{},
+		&JobRun{},
+		&ScrapingAlert{},
+		&ClinicianDecision{}, &FactCheckLabel{}, &LabelRevision{},
 	}
 }
 
@@ -214,6 +249,20 @@ func (s *Store) SubjectHash(provider, subject string) string {
 // SetClock replaces the store's clock; tests use it to move time.
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
-func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) (err error) {
+	if s.batch != nil {
+		return s.batch.do(ctx, fn) // SQLite: group commit (writebatch.go)
+	}
+	// The transaction's changes are stamped again once it is over (see cacheversions.go).
+	var pool gorm.ConnPool
+	defer func() {
+		if pool != nil {
+			s.versions.end(pool, err == nil)
+		}
+	}()
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		pool = tx.Statement.ConnPool
+		s.versions.begin(pool)
+		return fn(tx)
+	})
 }

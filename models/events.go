@@ -29,6 +29,17 @@ type Publisher interface {
 // SetPublisher sets where the store sends events; nil drops them.
 func (s *Store) SetPublisher(p Publisher) { s.publisher = p }
 
+// Streamed reports whether events of this kind go to live pages (server-sent
+// events). Any other kind is internal: a message between instances, such as a cache
+// invalidation, that only the app's broker listeners receive.
+func Streamed(kind string) bool {
+	switch kind {
+	case EventPost, EventPostUpdated, EventPostRemoved, EventAnnouncement:
+		return true
+	}
+	return false
+}
+
 // publish sends events to the publisher, if any. Call it only after a commit.
 func (s *Store) publish(ctx context.Context, events ...Event) {
 	if s.publisher == nil {

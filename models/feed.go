@@ -57,9 +57,10 @@ func (s *Store) GroupFeed(ctx context.Context, slug string) (*Group, []FeedThrea
 	}
 	var ts []FeedThread
 	err := s.rdb.WithContext(ctx).Table("threads AS t").
-		Select("t.id, t.title, t.kind, t.created_at, m.pseudonym, p.body_html, p.content_warning, p.edited_at").
+		Select("t.id, t.title, t.kind, t.created_at, COALESCE(m.pseudonym, c.display_name, '') AS pseudonym, p.body_html, p.content_warning, p.edited_at").
 		Joins("JOIN posts p ON p.id = (SELECT MIN(f.id) FROM posts f WHERE f.thread_id = t.id)").
-		Joins("LEFT JOIN memberships m ON m.id = t.membership_id").
+		Joins("LEFT JOIN memberships m ON m.id = t.membership_id AND t.clinician_id IS NULL"). // never a clinician's pseudonym
+		Joins("LEFT JOIN clinicians c ON c.id = t.clinician_id").
 		Where("t.group_id = ? AND p.status = ?", g.ID, PostPublished).
 		Order("t.created_at DESC, t.id DESC").Limit(FeedSize).Scan(&ts).Error
 	if err != nil {

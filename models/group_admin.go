@@ -276,7 +276,8 @@ func (s *Store) decideJoin(ctx context.Context, v *Viewer, slug, pseudonym strin
 			return err
 		}
 		out = m
-		return nil
+		// In the modlog as when decided from the queue (applyJoinDecision audits it).
+		return s.writeModlog(ctx, tx, v, a.Group.ID, joinModlogAction(approve), TargetJoin, m.ID, m.Pseudonym, "")
 	})
 	if err != nil {
 		return nil, wrapErr(op, err)

@@ -41,7 +41,9 @@ type Membership struct {
 	Status    string `gorm:"size:16;not null;default:active"`
 	PostCount int    `gorm:"not null;default:0"`
 	// MutedUntil, set by a moderator, makes the member read-only in the group until then.
-	MutedUntil         *time.Time
+	MutedUntil *time.Time
+	// Memorial marks the posts of a member who has died "in memory" (see privacy.go).
+	Memorial           bool      `gorm:"not null;default:false"`
 	PseudonymChangedAt time.Time `gorm:"not null"`
 	CreatedAt          time.Time `gorm:"not null"`
 	UpdatedAt          time.Time

@@ -53,6 +53,14 @@ type MemberNote struct {
 
 // modlog writes the modlog and the audit log for one moderation act.
 func (s *Store) modlog(ctx context.Context, tx *gorm.DB, v *Viewer, groupID int64, action, targetType string, targetID int64, label, reason string) error {
+	if err := s.writeModlog(ctx, tx, v, groupID, action, targetType, targetID, label, reason); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, v, "moderation."+action, targetType, targetID, reason)
+}
+
+// writeModlog writes the modlog entry alone, for an act its caller audits itself.
+func (s *Store) writeModlog(ctx context.Context, tx *gorm.DB, v *Viewer, groupID int64, action, targetType string, targetID int64, label, reason string) error {
 	e := ModlogEntry{GroupID: groupID, Action: action, TargetType: targetType, TargetID: targetID,
 		TargetLabel: label, Reason: reason, CreatedAt: s.now()}
 	if id := v.UserID(); id != 0 {
@@ -67,7 +75,21 @@ func (s *Store) modlog(ctx context.Context, tx *gorm.DB, v *Viewer, groupID int6
 	if err := tx.WithContext(ctx).Create(&e).Error; err != nil {
 		return fmt.Errorf("models: modlog: %w", err)
 	}
-	return s.audit(ctx, tx, v, "moderation."+action, targetType, targetID, reason)
+	return nil
+}
+
+// Modlog actions for join requests, decided from the queue or the requests page.
+const (
+	ActionApproveJoin = "approve_join"
+	ActionDeclineJoin = "decline_join"
+)
+
+// joinModlogAction names a join decision in the modlog.
+func joinModlogAction(approve bool) string {
+	if approve {
+		return ActionApproveJoin
+	}
+	return ActionDeclineJoin
 }
 
 // moderatedGroupIDs lists the groups v moderates; nil with all=true for admins.
@@ -177,9 +199,11 @@ func (s *Store) Queue(ctx context.Context, v *Viewer, f QueueFilter) ([]QueueEnt
 // and the content warnings of reported posts.
 func (s *Store) excerpts(ctx context.Context, items []QueueItem) (map[int64]string, map[int64]string, error) {
 	out, warnings := map[int64]string{}, map[int64]string{}
-	var postIDs, memberIDs []int64
+	var postIDs, memberIDs, threadIDs []int64
 	for _, it := range items {
 		switch it.TargetType {
+		case TargetThread:
+			threadIDs = append(threadIDs, it.TargetID)
 		case TargetPost:
 			postIDs = append(postIDs, it.TargetID)
 		case TargetMembership, TargetJoin:
@@ -198,6 +222,21 @@ func (s *Store) excerpts(ctx context.Context, items []QueueItem) (map[int64]stri
 		for _, it := range items {
 			if it.TargetType == TargetPost {
 				out[it.ID], warnings[it.ID] = byID[it.TargetID], cw[it.TargetID]
+			}
+		}
+	}
+	if len(threadIDs) > 0 {
+		var ts []Thread
+		if err := s.rdb.WithContext(ctx).Select("id", "title").Where("id IN ?", threadIDs).Find(&ts).Error; err != nil {
+			return nil, nil, err
+		}
+		byID := map[int64]string{}
+		for _, t := range ts {
+			byID[t.ID] = excerpt(t.Title, 160)
+		}
+		for _, it := range items {
+			if it.TargetType == TargetThread {
+				out[it.ID] = byID[it.TargetID]
 			}
 		}
 	}
@@ -296,9 +335,16 @@ func (s *Store) Item(ctx context.Context, v *Viewer, id int64) (*ItemDetail, err
 	}
 	var authorID int64
 	switch it.TargetType {
-	case TargetPost:
+	case TargetPost, TargetThread:
+		// A thread is shown by its opening post.
 		var p Post
-		if err := db.Preload("Membership").Preload("Clinician").First(&p, it.TargetID).Error; err != nil {
+		if it.TargetType == TargetThread {
+			op, err := openingPost(ctx, db, it.TargetID)
+			if err != nil {
+				return nil, wrapErr("item thread post", err)
+			}
+			p = *op
+		} else if err := db.Preload("Membership").Preload("Clinician").First(&p, it.TargetID).Error; err != nil {
 			return nil, wrapErr("item post", err)
 		}
 		var t Thread
@@ -379,16 +425,26 @@ type ResolveInput struct {
 	Hours   int    `json:"hours" form:"hours"`
 	// Body is the post's new text for a redaction; the original is kept for staff.
 	Body string `json:"body" form:"body"`
+	// Label is a "label" decision's fact-check label; a form sends label_note and
+	// label_sources (one link a line) instead (see label.go).
+	Label        LabelInput `json:"label" form:"-"`
+	LabelNote    string     `json:"-" form:"label_note"`
+	LabelSources string     `json:"-" form:"label_sources"`
 }
 
 // Validate checks the decision's fields.
-func (in *ResolveInput) Validate() error {
+func (in *ResolveInput) Validate() error { return in.validateFor("") }
+
+// validateFor checks the decision's fields for an item about targetType: declining a
+// join request needs no reason (nobody is told one), other removals, warnings, mutes
+// and bans do.
+func (in *ResolveInput) validateFor(targetType string) error {
 	in.Reason = strings.TrimSpace(in.Reason)
 	var ve ValidationError
 	switch in.Action {
 	case ActionApprove, ActionRemove, ActionRedact, ActionLock, ActionWarn, ActionMute, ActionBan, ActionEscalate:
 	case ActionLabel:
-		ve.Add("action", "fact-check labels are added from the post itself")
+		validateQueueLabel(in, &ve) // see label.go
 	default:
 		ve.Add("action", "choose approve, remove, redact, lock, warn, mute, ban or escalate")
 	}
@@ -403,7 +459,8 @@ func (in *ResolveInput) Validate() error {
 	if utf8.RuneCountInString(in.Reason) > 1000 {
 		ve.Add("reason", "use at most 1000 characters")
 	}
-	if (in.Action == ActionRemove || in.Action == ActionWarn || in.Action == ActionBan || in.Action == ActionMute) && in.Reason == "" {
+	if (in.Action == ActionRemove || in.Action == ActionWarn || in.Action == ActionBan || in.Action == ActionMute) && in.Reason == "" &&
+		targetType != TargetJoin {
 		ve.Add("reason", "give a reason; the member will see it")
 	}
 	if in.Action == ActionMute && (in.Hours < 1 || in.Hours > 24*30) {
@@ -417,13 +474,14 @@ func (in *ResolveInput) Validate() error {
 // already resolved, or another moderator holds an unexpired claim: of two moderators
 // racing on one item, exactly one decision is recorded.
 func (s *Store) Resolve(ctx context.Context, v *Viewer, id int64, in ResolveInput) (*QueueItem, error) {
-	if err := in.Validate(); err != nil {
-		return nil, err
-	}
 	var out QueueItem
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		// Out of scope is 404 whatever was sent; then the fields, for the item's kind.
 		it, err := s.loadItem(ctx, tx, v, id)
 		if err != nil {
+			return err
+		}
+		if err := in.validateFor(it.TargetType); err != nil {
 			return err
 		}
 		if it.ExcludeUserID != nil && *it.ExcludeUserID == v.User.ID {
@@ -470,7 +528,7 @@ func (s *Store) Resolve(ctx context.Context, v *Viewer, id int64, in ResolveInpu
 		switch {
 		case in.Action == ActionRemove && out.AppealOfID == nil:
 			s.publish(ctx, Event{Kind: EventPostRemoved, GroupID: out.GroupID, PostID: out.TargetID})
-		case in.Action == ActionApprove, in.Action == ActionRedact:
+		case in.Action == ActionApprove, in.Action == ActionRedact, in.Action == ActionLabel:
 			s.publish(ctx, Event{Kind: EventPostUpdated, GroupID: out.GroupID, PostID: out.TargetID})
 		}
 	}
@@ -495,8 +553,22 @@ func (s *Store) applyAction(ctx context.Context, tx *gorm.DB, v *Viewer, it *Que
 	}
 	var post *Post
 	var member *Membership
+	// thread and opening are a thread item's thread and its opening post.
+	var thread *Thread
+	var opening *Post
 	label := fmt.Sprintf("%s #%d", it.TargetType, it.TargetID)
 	switch it.TargetType {
+	case TargetThread:
+		t, op, err := s.threadTarget(ctx, tx, it.TargetID)
+		if err != nil {
+			return err
+		}
+		thread, opening, member = t, op, t.Membership
+		// Not the title: a thread may be removed for what its title says.
+		label = "thread by a former member"
+		if member != nil {
+			label = "thread by " + member.Pseudonym
+		}
 	case TargetPost:
 		var p Post
 		if err := tx.Preload("Membership").First(&p, it.TargetID).Error; err != nil {
@@ -530,7 +602,7 @@ func (s *Store) applyAction(ctx context.Context, tx *gorm.DB, v *Viewer, it *Que
 				return err
 			}
 		}
-		return s.modlog(ctx, tx, v, it.GroupID, in.Action, it.TargetType, it.TargetID, label, in.Reason)
+		return s.modlog(ctx, tx, v, it.GroupID, joinModlogAction(in.Action == ActionApprove), it.TargetType, it.TargetID, label, in.Reason)
 	}
 	switch in.Action {
 	case ActionApprove:
@@ -551,8 +623,15 @@ func (s *Store) applyAction(ctx context.Context, tx *gorm.DB, v *Viewer, it *Que
 			}
 		}
 	case ActionRemove:
+		if thread != nil {
+			// A thread is removed by its opening post's tombstone, and locked.
+			if err := tx.Model(&Thread{}).Where("id = ?", thread.ID).Update("locked", true).Error; err != nil {
+				return err
+			}
+			post = opening
+		}
 		if post == nil {
-			return &ValidationError{Fields: map[string]string{"action": "only posts can be removed; ban a member instead"}}
+			return &ValidationError{Fields: map[string]string{"action": "only posts and threads can be removed; ban a member instead"}}
 		}
 		if err := tx.Model(post).Updates(map[string]any{"status": PostRemoved, "status_reason": in.Reason,
 			"version": gorm.Expr("version + 1"), "updated_at": now}).Error; err != nil {
@@ -580,19 +659,46 @@ func (s *Store) applyAction(ctx context.Context, tx *gorm.DB, v *Viewer, it *Que
 		if err := tx.Create(&rev).Error; err != nil {
 			return err
 		}
-		if err := tx.Model(post).Updates(map[string]any{"body": in.Body, "body_html": html, "version": post.Version + 1,
-			"edited_at": now, "updated_at": now}).Error; err != nil {
+		updates := map[string]any{"body": in.Body, "body_html": html, "version": post.Version + 1, "edited_at": now, "updated_at": now}
+		wasHeld := post.Status == PostHeld
+		if wasHeld {
+			// The redaction took the problem out: a held post is published as redacted.
+			updates["status"], updates["status_reason"] = PostPublished, ""
+		}
+		if err := tx.Model(post).Updates(updates).Error; err != nil {
 			return err
 		}
 		post.Body, post.BodyHTML = in.Body, html
+		if wasHeld {
+			post.Status, post.StatusReason = PostPublished, ""
+		}
 		if err := s.reindex(ctx, tx, post); err != nil {
 			return err
 		}
-	case ActionLock:
-		if post == nil {
-			return &ValidationError{Fields: map[string]string{"action": "only a post's thread can be locked"}}
+		if wasHeld {
+			var t Thread
+			if err := tx.First(&t, post.ThreadID).Error; err != nil {
+				return err
+			}
+			if err := s.notifyPostPublished(ctx, tx, &t, post); err != nil {
+				return err
+			}
 		}
-		if err := tx.Model(&Thread{}).Where("id = ?", post.ThreadID).Update("locked", true).Error; err != nil {
+	case ActionLabel:
+		if err := s.labelFromQueue(ctx, tx, post, in.labelInput(), in.Reason); err != nil { // see label.go
+			return err
+		}
+	case ActionLock:
+		if post == nil && thread == nil {
+			return &ValidationError{Fields: map[string]string{"action": "only a thread, or a post's thread, can be locked"}}
+		}
+		var threadID int64
+		if post != nil {
+			threadID = post.ThreadID
+		} else {
+			threadID = thread.ID
+		}
+		if err := tx.Model(&Thread{}).Where("id = ?", threadID).Update("locked", true).Error; err != nil {
 			return err
 		}
 	case ActionMute:
@@ -615,6 +721,9 @@ func (s *Store) applyAction(ctx context.Context, tx *gorm.DB, v *Viewer, it *Que
 		if err := tx.Model(member).Updates(map[string]any{"status": MemberBanned, "role": MemberRegular, "updated_at": now}).Error; err != nil {
 			return err
 		}
+	}
+	if post == nil {
+		post = opening // the thread's link in the member's notification
 	}
 	if member != nil && in.Action != ActionEscalate {
 		if err := s.notifyDecision(ctx, tx, member, it, post, in); err != nil {
@@ -655,7 +764,11 @@ func (s *Store) Modlog(ctx context.Context, v *Viewer, slug string, page int) (*
 		return nil, &ValidationError{Fields: map[string]string{"page": "use a page from 1 to 100000"}}
 	}
 	mp := &ModlogPage{Access: a, ShowModerators: a.Moderates}
-	if err := s.rdb.WithContext(ctx).Where("group_id = ?", a.Group.ID).Order("created_at DESC, id DESC").
+	q := s.rdb.WithContext(ctx)
+	if !a.Moderates { // reveals are for the group's moderators (see staff.go)
+		q = q.Where("action <> ?", ModlogReveal)
+	}
+	if err := q.Where("group_id = ?", a.Group.ID).Order("created_at DESC, id DESC").
 		Offset((page - 1) * PageSize).Limit(PageSize).Find(&mp.Entries).Error; err != nil {
 		return nil, wrapErr("modlog", err)
 	}
@@ -717,6 +830,7 @@ var decisionText = map[string]string{
 	ActionRedact:  "A moderator edited your post to take something out.",
 	ActionMute:    "A moderator paused your posting in this group for a while.",
 	ActionBan:     "A moderator removed you from this group.",
+	ActionLabel:   "Moderators added a fact-check label to your post. You can appeal it once from the post.",
 }
 
 // notifyDecision tells the member concerned about a decision, with its reason.
@@ -728,11 +842,19 @@ func (s *Store) notifyDecision(ctx context.Context, tx *gorm.DB, m *Membership, 
 		return nil
 	}
 	text := decisionText[in.Action]
+	switch {
+	case it.TargetType == TargetMembership && in.Action == ActionApprove:
+		return nil // a report about the member was dismissed: nothing about them changed
+	case it.TargetType == TargetThread && in.Action == ActionApprove:
+		text = "A moderator reviewed your thread and it stays up."
+	case it.TargetType == TargetThread && in.Action == ActionRemove:
+		text = "A moderator removed your thread and locked it."
+	}
 	if in.Reason != "" {
 		text += " Reason: " + in.Reason
 	}
 	switch {
-	case slices.Contains(appealableActions, in.Action) && p != nil:
+	case slices.Contains(appealableActions, in.Action) && p != nil && it.TargetType == TargetPost:
 		text += " If you think this was a mistake, you can appeal once."
 	case in.Action == ActionBan:
 		text += " If you think this was a mistake, contact the site's staff."

@@ -179,6 +179,12 @@ func (s *Store) notifyAccepted(ctx context.Context, tx *gorm.DB, t *Thread, p *P
 	actor := ""
 	if t.Membership != nil {
 		actor = t.Membership.Pseudonym
+	} else if t.ClinicianID != nil { // a thread opened as clinician: never the pseudonym (clinician.go)
+		var c Clinician
+		if err := tx.WithContext(ctx).Select("id", "display_name").First(&c, *t.ClinicianID).Error; err != nil {
+			return fmt.Errorf("models: notify accepted: %w", err)
+		}
+		actor = c.DisplayName
 	} else {
 		var m Membership
 		if err := tx.WithContext(ctx).Select("id", "pseudonym").First(&m, t.MembershipID).Error; err != nil {

@@ -204,11 +204,8 @@ func (s *Store) CreatePost(ctx context.Context, v *Viewer, threadID int64, in Po
 		p = Post{ThreadID: t.ID, Body: in.Body, BodyHTML: html, ContentWarning: in.ContentWarning,
 			Status: PostPublished, Version: 1, CreatedAt: now, UpdatedAt: now}
 		if in.AsClinician {
-			if !v.VerifiedClinician(now) {
-				return Errorf(EFORBIDDEN, "only a verified clinician can post as clinician")
-			}
-			if !a.CanRead {
-				return ErrNotFound
+			if err := clinicianVoiceAllowed(v, a, now); err != nil { // see clinician.go
+				return err
 			}
 			p.ClinicianID, p.Clinician = &v.Clinician.ID, v.Clinician
 		} else {
@@ -240,6 +237,9 @@ func (s *Store) CreatePost(ctx context.Context, v *Viewer, threadID int64, in Po
 		updates := map[string]any{"reply_count": gorm.Expr("reply_count + 1"), "last_post_at": now}
 		if in.AsClinician && t.Kind == KindQuestion {
 			updates["clinician_answered"] = true
+			if err := s.recordClinicianAnswer(ctx, tx, &t, now); err != nil {
+				return err
+			}
 		}
 		if err := tx.Model(&t).Updates(updates).Error; err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -250,10 +251,12 @@ func (s *Store) autoFlag(ctx context.Context, tx *gorm.DB, t *Thread, p *Post) e
 	return s.flagWatched(ctx, tx, base, p.watched)
 }
 
-// ReportInput is what a member sends to report a post.
+// ReportInput is what a member sends to report a post, or, from one of its posts, a
+// thread or a member (About: "post", the default, "thread" or "member").
 type ReportInput struct {
 	Reason string `json:"reason" form:"reason"`
 	Note   string `json:"note" form:"note"`
+	About  string `json:"about" form:"about"`
 }
 
 var reportReasons = map[string]string{
@@ -264,8 +267,10 @@ var reportReasons = map[string]string{
 // DefaultReportThreshold is how many members' reports hide a post pending review.
 const DefaultReportThreshold = 3
 
-// ReportPost files v's report on a post. Reports from DefaultReportThreshold distinct
-// members hide the post pending review, unless it is a crisis post.
+// ReportPost files v's report on a post, or, with About, on the post's thread or its
+// author's membership (see reportTargetFor). Reports on a post from
+// DefaultReportThreshold distinct members hide it pending review, unless it is a
+// crisis post.
 func (s *Store) ReportPost(ctx context.Context, v *Viewer, postID int64, in ReportInput) (*QueueItem, error) {
 	if v == nil {
 		return nil, ErrUnauthenticated
@@ -278,6 +283,12 @@ func (s *Store) ReportPost(ctx context.Context, v *Viewer, postID int64, in Repo
 	}
 	if utf8.RuneCountInString(in.Note) > 1000 {
 		ve.Add("note", "use at most 1000 characters")
+	}
+	if in.About == "" {
+		in.About = ReportAboutPost
+	}
+	if !slices.Contains(reportAbouts, in.About) {
+		ve.Add("about", "choose post, thread or member")
 	}
 	if err := ve.Err(); err != nil {
 		return nil, err
@@ -299,24 +310,25 @@ func (s *Store) ReportPost(ctx context.Context, v *Viewer, postID int64, in Repo
 		if !v.User.Active() {
 			return Errorf(EFORBIDDEN, "your account cannot report right now")
 		}
-		if p.MembershipID != nil && a.Membership != nil && *p.MembershipID == a.Membership.ID {
-			return Errorf(ECONFLICT, "you cannot report your own post; you can edit or delete it instead")
+		target, err := s.reportTargetFor(ctx, tx, v, in.About, t, &p, a)
+		if err != nil {
+			return err
 		}
-		key := fmt.Sprintf("%s:%d", TargetPost, p.ID)
+		key := fmt.Sprintf("%s:%d", target.Type, target.ID)
 		var dup int64
 		if err := tx.Model(&Report{}).Joins("JOIN queue_items ON queue_items.id = reports.queue_item_id").
 			Where("queue_items.open_key = ? AND reports.reporter_id = ?", key, v.User.ID).Count(&dup).Error; err != nil {
 			return err
 		}
 		if dup > 0 {
-			return Errorf(ECONFLICT, "you have already reported this post; a moderator will look at it")
+			return Errorf(ECONFLICT, "you have already reported this "+in.About+"; a moderator will look at it")
 		}
 		weight, err := s.reporterWeight(ctx, tx, v.User.ID)
 		if err != nil {
 			return err
 		}
-		fi := flagInput{GroupID: t.GroupID, TargetType: TargetPost, TargetID: p.ID, Lane: lane, Source: "member",
-			Snapshot: snapshotOf(t, &p), Note: in.Note, Reporter: v, Weight: weight}
+		fi := flagInput{GroupID: t.GroupID, TargetType: target.Type, TargetID: target.ID, Lane: lane, Source: "member",
+			Snapshot: target.Snapshot, Note: in.Note, Reporter: v, Weight: weight}
 		if a.Membership != nil && a.Membership.Status == MemberActive {
 			fi.ReporterMembershipID = &a.Membership.ID
 		}
@@ -325,7 +337,7 @@ func (s *Store) ReportPost(ctx context.Context, v *Viewer, postID int64, in Repo
 			return err
 		}
 		out = item
-		if p.Crisis || p.Status != PostPublished {
+		if target.Type != TargetPost || p.Crisis || p.Status != PostPublished {
 			return nil
 		}
 		var reporters int64

@@ -47,5 +47,8 @@ func (s *Store) PostRevisions(ctx context.Context, v *Viewer, postID int64) (*Re
 	if err := s.rdb.WithContext(ctx).Where("post_id = ?", postID).Order("version DESC").Find(&revs).Error; err != nil {
 		return nil, wrapErr("post revisions", err)
 	}
+	if !pc.Access.Moderates {
+		revs = withoutRedacted(revs)
+	}
 	return &RevisionHistory{PostContext: *pc, Revisions: revs}, nil
 }

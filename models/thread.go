@@ -48,6 +48,15 @@ type Thread struct {
 	// and LiveThreadID that discussion back to its live thread (see livethread.go).
 	DiscussionThreadID *int64
 	LiveThreadID       *int64
+
+	// FirstClinicianAnswerAt is when a question first had an answer in the clinician
+	// voice, and ClinicianAnswerSeconds how long after the question (see clinician.go).
+	FirstClinicianAnswerAt *time.Time
+	ClinicianAnswerSeconds *int64
+	// ClinicianID marks a thread opened in the clinician voice: it is shown by the
+	// clinician's credential, and its membership is never loaded (see AfterFind).
+	ClinicianID *int64     `gorm:"index"`
+	Clinician   *Clinician `gorm:"constraint:OnDelete:SET NULL"`
 }
 
 // ThreadInput is what a member sends to open a thread.
@@ -58,6 +67,8 @@ type ThreadInput struct {
 	ContentWarning string `json:"content_warning" form:"content_warning"`
 	// ConfirmPersonalData is the author's answer to a PersonalDataError.
 	ConfirmPersonalData bool `json:"confirm_personal_data" form:"confirm_personal_data"`
+	// AsClinician opens the thread in a verified clinician's voice (see clinician.go).
+	AsClinician bool `json:"as_clinician" form:"as_clinician"`
 }
 
 // Validate trims the input and reports what is wrong with it.
@@ -103,7 +114,7 @@ func (s *Store) CreateThread(ctx context.Context, v *Viewer, slug string, in Thr
 		if err != nil {
 			return err
 		}
-		if err := postAllowed(v, a); err != nil {
+		if err := threadAllowed(v, a, in, s.now()); err != nil { // postAllowed, or the clinician voice (clinician.go)
 			return err
 		}
 		if in.Kind == KindLive && !a.Moderates {
@@ -122,12 +133,19 @@ func (s *Store) CreateThread(ctx context.Context, v *Viewer, slug string, in Thr
 		now := s.now()
 		t = Thread{GroupID: a.Group.ID, MembershipID: a.Membership.ID, Title: in.Title, Kind: in.Kind,
 			LastPostAt: now, CreatedAt: now, UpdatedAt: now}
+		if in.AsClinician {
+			t.ClinicianID = &v.Clinician.ID
+		}
 		if err := tx.Create(&t).Error; err != nil {
 			return err
 		}
 		p = Post{ThreadID: t.ID, MembershipID: &a.Membership.ID, Body: in.Body, BodyHTML: html,
 			ContentWarning: in.ContentWarning, Status: PostPublished, Version: 1, CreatedAt: now, UpdatedAt: now}
-		if err := screen(&p, a.Group, a.Membership, in.Title+"\n"+in.Body, in.ConfirmPersonalData); err != nil {
+		author := a.Membership
+		if in.AsClinician { // the opening post carries the credential, not the membership
+			p.MembershipID, p.ClinicianID, author = nil, &v.Clinician.ID, nil
+		}
+		if err := screen(&p, a.Group, author, in.Title+"\n"+in.Body, in.ConfirmPersonalData); err != nil {
 			return err
 		}
 		ws.holdForWords(&p, a.Moderates)
@@ -138,11 +156,16 @@ func (s *Store) CreateThread(ctx context.Context, v *Viewer, slug string, in Thr
 			"thread_count": gorm.Expr("thread_count + 1"), "last_activity_at": now}).Error; err != nil {
 			return err
 		}
-		if err := tx.Model(a.Membership).UpdateColumn("post_count", gorm.Expr("post_count + 1")).Error; err != nil {
-			return err
+		if author != nil {
+			if err := tx.Model(a.Membership).UpdateColumn("post_count", gorm.Expr("post_count + 1")).Error; err != nil {
+				return err
+			}
 		}
-		t.Group, t.Membership = a.Group, a.Membership
-		p.Membership = a.Membership
+		t.Group, t.Membership = a.Group, author
+		p.Membership = author
+		if in.AsClinician {
+			t.Clinician, p.Clinician = v.Clinician, v.Clinician
+		}
 		if err := s.afterPostWrite(ctx, tx, &t, &p); err != nil {
 			return err
 		}

@@ -209,6 +209,9 @@ func (s *Store) ViewerByID(ctx context.Context, id int64) (*Viewer, error) {
 	if u.Status == UserBanned {
 		return nil, ErrForbidden
 	}
+	if u.Status == UserErased { // deleted by its owner: every session ends
+		return nil, ErrNotFound
+	}
 	v := &Viewer{User: &u}
 	if u.Role == RoleClinician || u.Role == RoleAdmin {
 		var c Clinician

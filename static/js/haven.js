@@ -223,11 +223,22 @@ document.addEventListener("DOMContentLoaded", function () {
           e.preventDefault();
           window.location.href = link.href;
         }
+      } else if (e.key === "c" && current >= 0) {
+        // Claim the current item (the row's own Claim form), which then opens it.
+        e.preventDefault();
+        submit(rows[current].querySelector("form[data-claim]"));
+      } else if ((e.key === "a" || e.key === "r") && current >= 0) {
+        // Open the current item with approve or remove already chosen.
+        var open = rows[current].querySelector("[data-open]");
+        if (open) {
+          e.preventDefault();
+          window.location.href = open.href + "?action=" + (e.key === "a" ? "approve" : "remove") + "#decision-h";
+        }
       }
       return;
     }
     if (kind === "item") {
-      var map = { a: "approve", r: "remove", e: "escalate" };
+      var map = { a: "approve", r: "remove", e: "escalate", d: "redact", l: "lock", w: "warn", m: "mute", b: "ban" };
       if (e.key === "c") {
         e.preventDefault();
         submit(document.getElementById("claim-form"));

@@ -1,0 +1,234 @@
+package app
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"haven/models"
+)
+
+// Pages every visitor sees alike are built once and kept: a thread's page with its
+// list of posts rendered to HTML, a group's page and the home page. Only the frame
+// around them (flash, CSRF token, banners, the Path) is rendered per request, so a
+// visitor's page costs no query at all while it is current. Signed-in viewers always
+// get a fresh page: their reactions, mutes, moderator controls and tokens are theirs
+// alone and are never cached.
+//
+// A cached page is current while nothing it shows was written since it was loaded:
+// models.Versions stamps every write (on this instance through a GORM callback, on
+// the others through the live broker, see forwardChanges), and an entry remembers the
+// stamp sequence read before its page was loaded. Entries also expire after
+// pageCacheTTL, so that "5 minutes ago" does not stay put.
+
+// pageCacheTTL bounds how long a cached page is shown, however quiet its thread.
+const pageCacheTTL = 30 * time.Second
+
+// pageCacheSize bounds the number of cached pages.
+const pageCacheSize = 4096
+
+// cachedPage is one visitor page's view model, as loaded at seq.
+type cachedPage struct {
+	seq      uint64
+	at       time.Time
+	kind     byte // 't' thread, 'g' group, 'h' home and group list
+	threadID int64
+	groupID  int64
+	data     any
+}
+
+// pageCache holds visitors' pages by URL.
+type pageCache struct {
+	versions *models.Versions
+	mu       sync.RWMutex
+	entries  map[string]*cachedPage
+	hits     uint64
+	misses   uint64
+}
+
+func newPageCache(vs *models.Versions) *pageCache {
+	return &pageCache{versions: vs, entries: map[string]*cachedPage{}}
+}
+
+// get returns the current entry for key, or nil.
+func (pc *pageCache) get(key string) any {
+	pc.mu.RLock()
+	e := pc.entries[key]
+	pc.mu.RUnlock()
+	if e == nil || time.Since(e.at) > pageCacheTTL || pc.stamp(e) > e.seq {
+		pc.mu.Lock()
+		pc.misses++
+		pc.mu.Unlock()
+		return nil
+	}
+	pc.mu.Lock()
+	pc.hits++
+	pc.mu.Unlock()
+	return e.data
+}
+
+func (pc *pageCache) stamp(e *cachedPage) uint64 {
+	switch e.kind {
+	case 't':
+		return pc.versions.Thread(e.threadID, e.groupID)
+	case 'g':
+		return pc.versions.Group(e.groupID)
+	}
+	return pc.versions.Home()
+}
+
+// put keeps a page loaded at seq.
+func (pc *pageCache) put(key string, e *cachedPage) {
+	e.at = time.Now()
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if len(pc.entries) >= pageCacheSize {
+		n := 0
+		for k := range pc.entries { // map order is random: drop an eighth
+			delete(pc.entries, k)
+			if n++; n >= pageCacheSize/8 {
+				break
+			}
+		}
+	}
+	pc.entries[key] = e
+}
+
+// visitor reports whether the request may be answered from the cache: no one is
+// signed in.
+func visitor(c echo.Context) bool { return viewer(c) == nil }
+
+// visitorThread is a thread's page for visitors, from the cache when current; its
+// posts are rendered to PostsHTML once.
+func (h *handler) visitorThread(c echo.Context, id int64, page int) (*threadView, error) {
+	key := fmt.Sprintf("t/%d/%d", id, page)
+	if tv, ok := h.pages.get(key).(*threadView); ok {
+		return tv, nil
+	}
+	seq := h.pages.versions.Seq()
+	tv, err := h.threadView(c, id, page)
+	if err != nil {
+		return nil, err
+	}
+	if len(tv.Posts) > 0 {
+		html, err := h.render.fragment("thread", "postlist", page2(tv))
+		if err != nil {
+			return nil, err
+		}
+		tv.PostsHTML = html
+	}
+	h.pages.versions.NoteThreads(tv.groupID, id)
+	h.pages.put(key, &cachedPage{seq: seq, kind: 't', threadID: id, groupID: tv.groupID, data: tv})
+	return tv, nil
+}
+
+// page2 is the frame a cached fragment is rendered in: no viewer, no token.
+func page2(data any) page { return page{Data: data} }
+
+// visitorGroup is a group's page for visitors, from the cache when current.
+func (h *handler) visitorGroup(c echo.Context, slug string, n int) (*groupPageView, error) {
+	key := fmt.Sprintf("g/%s/%d", slug, n)
+	if gv, ok := h.pages.get(key).(*groupPageView); ok {
+		return gv, nil
+	}
+	seq := h.pages.versions.Seq()
+	gp, err := h.store.GroupPage(c.Request().Context(), nil, slug, n)
+	if err != nil {
+		return nil, err
+	}
+	gv := newGroupPageView(gp)
+	if err := h.addGroupExtras(c, &gv, gp.Access); err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(gp.Threads))
+	for i := range gp.Threads {
+		ids[i] = gp.Threads[i].ID
+	}
+	h.pages.versions.NoteThreads(gp.Access.Group.ID, ids...)
+	h.pages.put(key, &cachedPage{seq: seq, kind: 'g', groupID: gp.Access.Group.ID, data: &gv})
+	return &gv, nil
+}
+
+// visitorHome is the home page for visitors, from the cache when current.
+func (h *handler) visitorHome(c echo.Context, build func() (*homeView, error)) (*homeView, error) {
+	if hv, ok := h.pages.get("home").(*homeView); ok {
+		return hv, nil
+	}
+	seq := h.pages.versions.Seq()
+	hv, err := build()
+	if err != nil {
+		return nil, err
+	}
+	h.pages.put("home", &cachedPage{seq: seq, kind: 'h', data: hv})
+	return hv, nil
+}
+
+// fragment renders one named template of a page's set to HTML, to be cached.
+func (r *renderer) fragment(pageName, name string, data any) (template.HTML, error) {
+	t, ok := r.pages[pageName]
+	if !ok {
+		return "", fmt.Errorf("app: no page template %q", pageName)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+		return "", fmt.Errorf("app: render %s/%s: %w", pageName, name, err)
+	}
+	return template.HTML(buf.String()), nil
+}
+
+// cacheEventName is the live event that carries a models.Change between instances.
+// Its group id is -1, so that no subscriber's filter ever passes it on to a browser.
+const cacheEventName = "cache"
+
+// forwardChanges sends every change this instance commits to the broker, for the
+// other instances' caches.
+func (h *handler) forwardChanges() {
+	if _, local := h.broker.(*memoryBroker); local {
+		return // one instance: nobody else to tell
+	}
+	h.store.Versions().OnChange(func(ch models.Change) {
+		data, err := json.Marshal(cacheEvent{Origin: h.instance, Change: ch})
+		if err != nil {
+			return
+		}
+		h.broker.Publish(liveEvent{Name: cacheEventName, GroupID: -1, Data: data})
+	})
+}
+
+// newInstanceID names this process among the instances sharing a database.
+func newInstanceID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// cacheEvent is the data of a cache event.
+type cacheEvent struct {
+	Origin string        `json:"origin"`
+	Change models.Change `json:"change"`
+}
+
+// applyLiveEvent ages this instance's cached pages for a cache event from another
+// instance, which names what that instance changed. (This instance's own writes were
+// stamped by the store as they happened; its own events come back and are ignored.)
+func (h *handler) applyLiveEvent(e liveEvent) {
+	if e.Name != cacheEventName {
+		return
+	}
+	vs := h.store.Versions()
+	var ce cacheEvent
+	if json.Unmarshal(e.Data, &ce) != nil {
+		vs.Apply(models.Change{All: true})
+		return
+	}
+	if ce.Origin != h.instance {
+		vs.Apply(ce.Change)
+	}
+}

@@ -1,0 +1,306 @@
+package models
+
+import (
+	"regexp"
+	"strings"
+	"sync"
+
+	"gorm.io/gorm"
+)
+
+// Pages that every reader sees alike (a visitor's thread, group and home pages) are
+// rendered once and cached by the app. Versions says when such a page may have
+// changed: every write through the store is seen by a GORM callback, which names what
+// it touched (a thread, a group, the list of groups, or anything at all when it cannot
+// tell), and each of those gets a new stamp from one sequence. A cached page stays
+// valid while none of the things it shows has a stamp newer than the sequence number
+// read before the page was loaded.
+//
+// A write inside a transaction is stamped twice: when its statement runs, and again
+// after the commit (see Store.tx), so that a page loaded between the two, which still
+// saw the old rows, is never taken for current.
+
+// Change names what a committed write changed. The zero Change changes nothing.
+type Change struct {
+	// All means anything may have changed: every cached page is stale.
+	All bool `json:"all,omitempty"`
+	// Home means the list of groups changed (names, counts, activity).
+	Home    bool    `json:"home,omitempty"`
+	Threads []int64 `json:"threads,omitempty"`
+	Groups  []int64 `json:"groups,omitempty"`
+}
+
+// Empty reports whether c changes nothing.
+func (c Change) Empty() bool {
+	return !c.All && !c.Home && len(c.Threads) == 0 && len(c.Groups) == 0
+}
+
+func (c *Change) merge(o Change) {
+	c.All = c.All || o.All
+	c.Home = c.Home || o.Home
+	c.Threads = append(c.Threads, o.Threads...)
+	c.Groups = append(c.Groups, o.Groups...)
+}
+
+// Versions stamps changes to what pages show; see the comment above.
+type Versions struct {
+	mu      sync.Mutex
+	seq     uint64
+	all     uint64 // the last change to everything
+	home    uint64
+	threads map[int64]uint64
+	groups  map[int64]uint64
+	// threadGroup remembers the group of threads the app has shown, so that a change to
+	// one of their posts also ages the group's page.
+	threadGroup map[int64]int64
+	// open holds the changes of transactions begun by Store.tx, until they commit.
+	open  map[gorm.ConnPool]*Change
+	hooks []func(Change)
+}
+
+// maxTracked bounds the per-thread and per-group maps; past it, everything is aged at
+// once and the maps start again.
+const maxTracked = 200000
+
+func newVersions() *Versions {
+	return &Versions{seq: 1, all: 1, threads: map[int64]uint64{}, groups: map[int64]uint64{},
+		threadGroup: map[int64]int64{}, open: map[gorm.ConnPool]*Change{}}
+}
+
+// Seq is the latest stamp. Read it before loading a page to cache.
+func (vs *Versions) Seq() uint64 {
+	vs.mu.Lock()
+	defer vs.mu.Unlock()
+	return vs.seq
+}
+
+// Thread is the newest stamp of anything a thread page shows: the thread, its group,
+// or everything.
+func (vs *Versions) Thread(threadID, groupID int64) uint64 {
+	vs.mu.Lock()
+	defer vs.mu.Unlock()
+	return max(vs.all, vs.threads[threadID], vs.groups[groupID])
+}
+
+// Group is the newest stamp of anything a group page shows.
+func (vs *Versions) Group(groupID int64) uint64 {
+	vs.mu.Lock()
+	defer vs.mu.Unlock()
+	return max(vs.all, vs.groups[groupID])
+}
+
+// Home is the newest stamp of anything the home page and the list of groups show.
+func (vs *Versions) Home() uint64 {
+	vs.mu.Lock()
+	defer vs.mu.Unlock()
+	return max(vs.all, vs.home)
+}
+
+// NoteThreads records the group of threads about to be cached, so that a change to
+// one of their posts ages the group's page too.
+func (vs *Versions) NoteThreads(groupID int64, threadIDs ...int64) {
+	vs.mu.Lock()
+	defer vs.mu.Unlock()
+	if len(vs.threadGroup)+len(threadIDs) > maxTracked {
+		vs.threadGroup = map[int64]int64{}
+	}
+	for _, id := range threadIDs {
+		vs.threadGroup[id] = groupID
+	}
+}
+
+// OnChange registers fn to receive every change this process commits (not those
+// applied with Apply): the app forwards them to its other instances.
+func (vs *Versions) OnChange(fn func(Change)) {
+	vs.mu.Lock()
+	defer vs.mu.Unlock()
+	vs.hooks = append(vs.hooks, fn)
+}
+
+// Apply ages what c names, as a change committed elsewhere (another instance).
+func (vs *Versions) Apply(c Change) {
+	vs.mu.Lock()
+	defer vs.mu.Unlock()
+	vs.stampLocked(c)
+}
+
+func (vs *Versions) stampLocked(c Change) {
+	if c.Empty() {
+		return
+	}
+	vs.seq++
+	n := vs.seq
+	if c.All || len(vs.threads) > maxTracked || len(vs.groups) > maxTracked {
+		vs.all = n
+		clear(vs.threads)
+		clear(vs.groups)
+		return
+	}
+	if c.Home {
+		vs.home = n
+	}
+	for _, id := range c.Threads {
+		vs.threads[id] = n
+		if g, ok := vs.threadGroup[id]; ok {
+			vs.groups[g] = n
+		}
+	}
+	for _, id := range c.Groups {
+		vs.groups[id] = n
+	}
+}
+
+// begin starts collecting the changes of a transaction.
+func (vs *Versions) begin(pool gorm.ConnPool) {
+	vs.mu.Lock()
+	defer vs.mu.Unlock()
+	vs.open[pool] = &Change{}
+}
+
+// end stamps a transaction's changes again once it is over, and tells the hooks
+// when it committed.
+func (vs *Versions) end(pool gorm.ConnPool, committed bool) {
+	vs.mu.Lock()
+	c := vs.open[pool]
+	delete(vs.open, pool)
+	if c == nil || c.Empty() {
+		vs.mu.Unlock()
+		return
+	}
+	vs.stampLocked(*c)
+	hooks := vs.hooks
+	vs.mu.Unlock()
+	if committed {
+		for _, fn := range hooks {
+			fn(*c)
+		}
+	}
+}
+
+// written stamps one statement's change at once; inside a transaction begun by
+// Store.tx it is also kept for end, otherwise (autocommit) the hooks hear of it now.
+func (vs *Versions) written(pool gorm.ConnPool, c Change) {
+	vs.mu.Lock()
+	vs.stampLocked(c)
+	if open := vs.open[pool]; open != nil {
+		open.merge(c)
+		vs.mu.Unlock()
+		return
+	}
+	hooks := vs.hooks
+	vs.mu.Unlock()
+	for _, fn := range hooks {
+		fn(c)
+	}
+}
+
+// Versions is the store's change stamps, for caches of rendered pages.
+func (s *Store) Versions() *Versions { return s.versions }
+
+// registerVersionCallbacks makes every write on db stamp what it changed.
+func (s *Store) registerVersionCallbacks(db *gorm.DB) error {
+	fn := func(db *gorm.DB) {
+		if db.Error != nil || db.Statement == nil || db.Statement.RowsAffected == 0 {
+			return
+		}
+		c := changeOf(db.Statement)
+		if c.Empty() {
+			return
+		}
+		s.versions.written(db.Statement.ConnPool, c)
+	}
+	cb := db.Callback()
+	if err := cb.Create().After("gorm:create").Register("haven:versions", fn); err != nil {
+		return err
+	}
+	if err := cb.Update().After("gorm:update").Register("haven:versions", fn); err != nil {
+		return err
+	}
+	if err := cb.Delete().After("gorm:delete").Register("haven:versions", fn); err != nil {
+		return err
+	}
+	return cb.Raw().After("gorm:raw").Register("haven:versions", fn)
+}
+
+// unshownTables are written without changing what a shared page shows: per-viewer
+// state, the moderators' side, the search index and logs.
+var unshownTables = map[string]bool{
+	"thread_reads": true, "thread_follows": true, "notifications": true, "audit_entries": true,
+	"queue_items": true, "reports": true, "modlog_entries": true, "member_notes": true,
+	"post_revisions": true, "announcement_dismissals": true, "identities": true, "users": true,
+	"member_mutes": true, "group_invites": true, "watched_words": true, "post_search": true,
+}
+
+var writeSQL = regexp.MustCompile(`(?is)^\s*(?:insert\s+(?:or\s+\w+\s+)?into|update|delete\s+from)\s+["` + "`" + `]?(\w+)`)
+
+// changeOf says what a write statement changed.
+func changeOf(st *gorm.Statement) Change {
+	table := st.Table
+	if table == "" {
+		m := writeSQL.FindStringSubmatch(st.SQL.String())
+		if m == nil {
+			if writesRows(st.SQL.String()) {
+				return Change{All: true} // a write we cannot place
+			}
+			return Change{} // a read, a savepoint, a pragma, DDL
+		}
+		table = strings.ToLower(m[1])
+	}
+	if unshownTables[table] {
+		return Change{}
+	}
+	switch table {
+	case "posts":
+		if p, ok := st.Model.(*Post); ok && p.ThreadID != 0 {
+			return Change{Threads: []int64{p.ThreadID}}
+		}
+	case "threads":
+		if t, ok := st.Model.(*Thread); ok && t.ID != 0 && t.GroupID != 0 {
+			return Change{Threads: []int64{t.ID}, Groups: []int64{t.GroupID}}
+		}
+	case "groups":
+		if g, ok := st.Model.(*Group); ok && g.ID != 0 {
+			return Change{Home: true, Groups: []int64{g.ID}}
+		}
+	case "memberships":
+		if onlyColumns(st.Dest, "post_count", "updated_at") {
+			return Change{} // a member's own counter: no shared page shows it
+		}
+		if m, ok := st.Model.(*Membership); ok && m.GroupID != 0 {
+			return Change{Home: true, Groups: []int64{m.GroupID}}
+		}
+	}
+	return Change{All: true}
+}
+
+// writesRows reports whether raw SQL that writeSQL could not place changes rows.
+func writesRows(q string) bool {
+	q = strings.ToLower(strings.TrimSpace(q))
+	for _, w := range []string{"insert", "update", "delete", "replace", "merge", "truncate"} {
+		if strings.HasPrefix(q, w) {
+			return true
+		}
+	}
+	return strings.HasPrefix(q, "with") &&
+		(strings.Contains(q, "insert") || strings.Contains(q, "update") || strings.Contains(q, "delete"))
+}
+
+// onlyColumns reports whether an update's values (a map) set only the named columns.
+func onlyColumns(dest any, cols ...string) bool {
+	m, ok := dest.(map[string]any)
+	if !ok || len(m) == 0 {
+		return false
+	}
+	for k := range m {
+		found := false
+		for _, c := range cols {
+			if k == c {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
