@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -108,7 +107,8 @@ func startServer(t *testing.T, dsn, addr string) *server {
 			<-s.done
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
+	// Generous: migrating a PostgreSQL schema while other tests load the server is slow.
+	deadline := time.Now().Add(120 * time.Second)
 	for time.Now().Before(deadline) {
 		res, err := http.Get(s.base + "/healthz")
 		if err == nil {
@@ -123,7 +123,7 @@ func startServer(t *testing.T, dsn, addr string) *server {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	t.Fatalf("haven did not answer /healthz within 30s\n%s", s.logs)
+	t.Fatalf("haven did not answer /healthz within 120s\n%s", s.logs)
 	return nil
 }
 

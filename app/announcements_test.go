@@ -225,6 +225,11 @@ func TestAnnouncementThreadReplies(t *testing.T) {
 	f.alice.do("POST", fmt.Sprintf("/threads/%d/posts", openThread), map[string]any{"body": "Thanks!"}).mustStatus(201)
 	f.alice.do("POST", fmt.Sprintf("/threads/%d/posts", closedThread), map[string]any{"body": "But I want to reply"}).mustStatus(403)
 	f.mo.do("POST", fmt.Sprintf("/threads/%d/posts", closedThread), map[string]any{"body": "A correction from us"}).mustStatus(201)
+	// A moderator's act: in the group's modlog, the moderator not named to members.
+	if log := f.alice.get("/groups/type-2-diabetes/modlog").mustStatus(200).body; !strings.Contains(log, `"action":"announce","target":"Let's talk"`) ||
+		!strings.Contains(log, `"moderator":"moderator"`) {
+		t.Fatalf("modlog lacks the announcement: %s", log)
+	}
 }
 
 func TestLiveThreadOnlyModeratorsPost(t *testing.T) {

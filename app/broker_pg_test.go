@@ -1,6 +1,7 @@
 package app
 
 import (
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -183,5 +184,44 @@ func TestPGBrokerInternalEvents(t *testing.T) {
 		t.Fatalf("internal event in the backlog: %+v", replay)
 	} else {
 		s.cancel()
+	}
+}
+
+// TestPGBrokerReconnects kills the listener's connection: the broker listens again and
+// events flow once more.
+func TestPGBrokerReconnects(t *testing.T) {
+	if os.Getenv("HAVEN_TEST_POSTGRES") == "" {
+		t.Skip("HAVEN_TEST_POSTGRES is not set")
+	}
+	a := newTestAppOn(t, models.TestDSN(t))
+	b := a.broker().(*pgBroker)
+	db, err := sql.Open("pgx", os.Getenv("HAVEN_TEST_POSTGRES"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	res, err := db.Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1", `LISTEN "`+b.channel+`"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("terminated %d listeners, want 1", n)
+	}
+	got := make(chan struct{}, 100)
+	b.OnEvent(func(e liveEvent) {
+		if e.Name == "reconnect_probe" {
+			got <- struct{}{}
+		}
+	})
+	deadline := time.After(10 * time.Second)
+	for {
+		b.Publish(liveEvent{Name: "reconnect_probe"})
+		select {
+		case <-got:
+			return
+		case <-time.After(200 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("no event 10s after the listener's connection was killed")
+		}
 	}
 }

@@ -330,3 +330,22 @@ func (h *handler) clinicianBadge(c echo.Context, p *page) {
 	}
 	p.ClinicianQuestions = n
 }
+
+// clinicianAuthor is a clinician as the author of a post or thread in the clinician
+// voice: the credential, never a pseudonym.
+func clinicianAuthor(c *models.Clinician) authorJSON {
+	return authorJSON{DisplayName: c.DisplayName, Badge: strp("clinician"), Credential: c.Credential, Specialty: c.Specialty}
+}
+
+// threadAuthor is who opened a thread: the membership's pseudonym, or for a thread
+// opened as clinician the clinician (a neutral "verified clinician" when the
+// credential was not loaded with the thread; never the membership).
+func threadAuthor(t *models.Thread) authorJSON {
+	if t.ClinicianID == nil {
+		return membershipAuthor(t.Membership)
+	}
+	if t.Clinician == nil {
+		return authorJSON{DisplayName: "A verified clinician", Badge: strp("clinician")}
+	}
+	return clinicianAuthor(t.Clinician)
+}

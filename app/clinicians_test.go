@@ -468,3 +468,90 @@ func TestProfessionalGroupsHTTP(t *testing.T) {
 	f.doc.get("/groups/lounge").mustStatus(200)
 	f.doc.do("POST", "/groups/lounge/join", nil).mustStatus(200)
 }
+
+func TestClinicianVoiceThreadHTTP(t *testing.T) {
+	f := newTwoVoices(t)
+	form := f.doc.getHTML("/groups/diabetes/threads/new").mustStatus(200).body
+	if !strings.Contains(form, `name="as_clinician" value="true"`) || !strings.Contains(form, f.docPseudonym) {
+		t.Fatalf("the thread form offers no choice of voice: %.3000s", form)
+	}
+	if strings.Contains(f.asker.getHTML("/groups/diabetes/threads/new").body, `name="as_clinician"`) {
+		t.Fatalf("a member is offered the clinician voice")
+	}
+	res := f.doc.postForm("/groups/diabetes/threads", url.Values{"title": {"Insulin pen tips"}, "body": {"Ask me anything."},
+		"kind": {"discussion"}, "as_clinician": {"true"}}).mustStatus(303)
+	loc := res.Header.Get("Location")
+	for _, c := range []*client{f.ta.newClient(), f.asker} {
+		body := c.get(loc).mustStatus(200).body
+		if strings.Contains(body, f.docPseudonym) || !strings.Contains(body, `"display_name":"Dr. Lee"`) {
+			t.Fatalf("clinician thread payload: %s", body)
+		}
+		page := c.getHTML(loc).mustStatus(200).body
+		if strings.Contains(page, f.docPseudonym) {
+			t.Fatalf("clinician thread page shows the pseudonym")
+		}
+		g := c.get("/groups/diabetes").mustStatus(200).body
+		if !strings.Contains(g, `"title":"Insulin pen tips","kind":"discussion","author":{"pseudonym":null,"display_name":"Dr. Lee"`) {
+			t.Fatalf("group list author: %s", g)
+		}
+	}
+	feed := f.ta.newClient().send("GET", "/groups/diabetes/feed.atom", nil, "application/atom+xml", "").mustStatus(200).body
+	if strings.Contains(feed, f.docPseudonym) {
+		t.Fatalf("the feed names the clinician's pseudonym")
+	}
+	f.asker.do("POST", "/groups/diabetes/threads", map[string]any{"title": "Me too", "body": "x", "as_clinician": true}).mustStatus(403)
+}
+
+func TestLabelResolveFromItemPage(t *testing.T) {
+	f := newTwoVoices(t)
+	reporter := f.ta.signIn("reporter", "member")
+	reporter.do("POST", "/groups/diabetes/join", nil).mustStatus(200)
+	reporter.do("POST", fmt.Sprintf("/posts/%d/reports", f.pseudonymPost), map[string]any{"reason": "misinformation"}).mustStatus(201)
+	var qv struct {
+		Items []itemJSON `json:"items"`
+	}
+	f.admin.get("/moderation/queue?lane=misinformation").mustStatus(200).decode(&qv)
+	it := qv.Items[0]
+	page := f.admin.getHTML(fmt.Sprintf("/moderation/items/%d", it.ID)).mustStatus(200).body
+	if !strings.Contains(page, `id="action-label"`) || !strings.Contains(page, `name="label_sources"`) {
+		t.Fatalf("the item page offers no label action")
+	}
+	resolve := fmt.Sprintf("/moderation/items/%d/resolve", it.ID)
+	bad := f.admin.postForm(resolve, url.Values{"action": {"label"}, "version": {fmt.Sprint(it.Version)},
+		"label_note": {"Context"}, "label_sources": {"www.example.org"}}).mustStatus(422)
+	if !strings.Contains(bad.body, "label-sources-error") || !strings.Contains(bad.body, "Context") {
+		t.Fatalf("bad label form: %.2000s", bad.body)
+	}
+	f.admin.postForm(resolve, url.Values{"action": {"label"}, "version": {fmt.Sprint(it.Version)},
+		"label_note": {"Context matters."}, "label_sources": {"https://www.who.int/\nhttps://www.cdc.gov/"}}).mustStatus(303)
+	if body := f.asker.get(fmt.Sprintf("/threads/%d", f.threadID)).body; !strings.Contains(body, "Context matters.") {
+		t.Fatalf("label from the item page not shown: %s", body)
+	}
+}
+
+func TestLabelFormHTML(t *testing.T) {
+	f := newTwoVoices(t)
+	path := fmt.Sprintf("/posts/%d/label", f.pseudonymPost)
+	other := f.ta.signIn("dr-other", "clinician")
+	page := other.getHTML(path).mustStatus(200).body
+	if !strings.Contains(page, `name="sources"`) || !strings.Contains(page, "This post has no fact-check label") {
+		t.Fatalf("label form: %.2000s", page)
+	}
+	bad := other.postForm(path, url.Values{"note": {"Needs a source"}, "sources": {"http://example.org/page"}}).mustStatus(422)
+	if !strings.Contains(bad.body, `id="sources-error"`) || !strings.Contains(bad.body, "Needs a source") {
+		t.Fatalf("bad label form: %.2000s", bad.body)
+	}
+	other.postForm(path, url.Values{"note": {"Needs a source"}, "sources": {"https://www.who.int/a\r\nhttps://www.nice.org.uk/b"}}).mustStatus(303)
+	lv := f.asker.get(path).mustStatus(200).json()
+	if l := lv["label"].(map[string]any); len(l["sources"].([]any)) != 2 || l["by"] != "Dr. Other" {
+		t.Fatalf("label: %v", l)
+	}
+	// The author of the post is told, and may appeal from the label page.
+	ns := f.doc.get("/notifications").mustStatus(200).body
+	if !strings.Contains(ns, "fact-check label by Dr. Other") {
+		t.Fatalf("author not notified: %s", ns)
+	}
+	if !strings.Contains(f.doc.getHTML(path).body, "Appeal this label") {
+		t.Fatalf("no appeal form for the author")
+	}
+}

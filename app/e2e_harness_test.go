@@ -38,8 +38,9 @@ import (
 var axeSource string
 
 const (
-	// stepTimeout bounds one browser step: a key press, a page load, a wait.
-	stepTimeout = 15 * time.Second
+	// stepTimeout bounds one browser step: a key press, a page load, a wait. Generous,
+	// for busy machines; a step normally takes milliseconds.
+	stepTimeout = 30 * time.Second
 	// browserStartTimeout bounds starting Chromium and opening a tab.
 	browserStartTimeout = 30 * time.Second
 )
@@ -136,6 +137,15 @@ func newBrowser(t *testing.T, ta *testApp) *browser {
 	// On failure, screenshots of every tab first; then close the tabs, the browser and
 	// remove its profile.
 	t.Cleanup(func() {
+		b.mu.Lock()
+		for _, tb := range b.tabs {
+			tb.console.mu.Lock()
+			if len(tb.console.exceptions) > 0 {
+				t.Errorf("%s: uncaught JavaScript exceptions:\n  %s", tb.name, strings.Join(tb.console.exceptions, "\n  "))
+			}
+			tb.console.mu.Unlock()
+		}
+		b.mu.Unlock()
 		b.saveArtifacts()
 		b.mu.Lock()
 		for _, tb := range b.tabs {
@@ -169,21 +179,34 @@ func startWithin(ctx context.Context, d time.Duration) error {
 
 // tab is one person's browser tab, in its own browser context (own cookies).
 type tab struct {
-	t      *testing.T
-	b      *browser
-	name   string
-	ctx    context.Context
-	cancel context.CancelFunc
-	// jsErrors collects uncaught exceptions and console errors of the page.
-	jsMu     sync.Mutex
-	jsErrors []string
+	t       *testing.T
+	b       *browser
+	name    string
+	ctx     context.Context
+	cancel  context.CancelFunc
+	console *consoleLog
+}
+
+// consoleLog collects a tab's console errors; exceptions are the uncaught exceptions
+// among them, which fail the test.
+type consoleLog struct {
+	mu         sync.Mutex
+	errors     []string
+	exceptions []string
+}
+
+// withT is the same tab reporting to t, for a subtest.
+func (tb *tab) withT(t *testing.T) *tab {
+	c := *tb
+	c.t = t
+	return &c
 }
 
 // newTab opens a tab in a fresh browser context, for the person called name.
 func (b *browser) newTab(name string) *tab {
 	b.t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
-	tb := &tab{t: b.t, b: b, name: name, ctx: ctx, cancel: cancel}
+	tb := &tab{t: b.t, b: b, name: name, ctx: ctx, cancel: cancel, console: &consoleLog{}}
 	// The first Do opens the tab and ties it to the context it is given: give it ctx,
 	// not a context with a timeout, or the tab would close when the timeout is freed.
 	if err := startWithin(ctx, browserStartTimeout); err != nil {
@@ -201,9 +224,13 @@ func (b *browser) newTab(name string) *tab {
 				if strings.Contains(m.Text, "EventSource") || strings.Contains(m.Text, "net::ERR_ABORTED") {
 					continue
 				}
-				tb.jsMu.Lock()
-				tb.jsErrors = append(tb.jsErrors, fmt.Sprintf("%s:%d %s", m.URL, m.Line+1, m.Text))
-				tb.jsMu.Unlock()
+				line := fmt.Sprintf("%s:%d %s", m.URL, m.Line+1, m.Text)
+				tb.console.mu.Lock()
+				tb.console.errors = append(tb.console.errors, line)
+				if m.IsException() {
+					tb.console.exceptions = append(tb.console.exceptions, line)
+				}
+				tb.console.mu.Unlock()
 			}
 		}
 	}()
@@ -252,18 +279,18 @@ func (b *browser) saveArtifacts() {
 	for i, tb := range tabs {
 		ctx, cancel := context.WithTimeout(tb.ctx, 5*time.Second)
 		base := filepath.Join(dir, fmt.Sprintf("%02d-%s", i+1, safeFileName(tb.name)))
-		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90)); err == nil {
+		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
 			os.WriteFile(base+".png", png, 0o644)
 		}
 		if html, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n" + document.documentElement.outerHTML`)); err == nil {
 			os.WriteFile(base+".html", []byte(html), 0o644)
 		}
 		cancel()
-		tb.jsMu.Lock()
-		if len(tb.jsErrors) > 0 {
-			b.t.Logf("%s: browser console errors:\n  %s", tb.name, strings.Join(tb.jsErrors, "\n  "))
+		tb.console.mu.Lock()
+		if len(tb.console.errors) > 0 {
+			b.t.Logf("%s: browser console errors:\n  %s", tb.name, strings.Join(tb.console.errors, "\n  "))
 		}
-		tb.jsMu.Unlock()
+		tb.console.mu.Unlock()
 	}
 	b.t.Logf("browser test failed: screenshots and page HTML saved in %s", dir)
 }
@@ -490,11 +517,14 @@ func (tb *tab) tabToDir(sel string, max int, back bool) {
 	tb.t.Fatalf("%s: %q not reached with %d Tab presses at %s; focus went through:\n  %s", tb.name, sel, max, tb.path(), strings.Join(path, "\n  "))
 }
 
-// focusFirst moves focus to the top of the page, as a fresh page load does, so that
-// the next Tab starts from the skip link.
+// focusTop puts focus on the skip link, the first stop of the keyboard on every
+// page, so that the next Tab goes on from the top of the page (as after a fresh page
+// load, whatever part of the page the address's #fragment scrolled to).
 func (tb *tab) focusTop() {
 	tb.t.Helper()
-	eval[chromedp.Void](tb, `(document.activeElement && document.activeElement.blur(), window.scrollTo(0, 0), document.body.focus && document.body.focus(), undefined)`)
+	if !eval[bool](tb, `(() => { const a = document.querySelector("a.skip-link"); if (!a) return false; a.focus(); return document.activeElement === a; })()`) {
+		tb.t.Fatalf("%s: no skip link to start from at %s", tb.name, tb.path())
+	}
 }
 
 // text is the trimmed text of the first element matching sel, waiting for it.
@@ -576,7 +606,7 @@ var axeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "
 // named, or of every rule tagged with axeTags when none is named.
 func (tb *tab) axe(rules ...string) []axeViolation {
 	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(tb.ctx, 2*stepTimeout)
 	defer cancel()
 	// The page's CSP does not apply to DevTools evaluation, so axe needs no exemption.
 	loaded, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`typeof axe !== "undefined"`))

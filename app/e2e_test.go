@@ -161,6 +161,24 @@ func TestBrowserPatientJourney(t *testing.T) {
 	if got := p.text("ol.posts"); !strings.Contains(got, "I plan one thing a day") {
 		t.Errorf("the reply is not on the page the notification opened")
 	}
+
+	// Search from the header finds the new thread; then sign out.
+	p.focusTop()
+	p.tabTo("#site-search-q", 5)
+	p.typeText("pacing hospital")
+	p.pressNav(kb.Enter)
+	if got := p.path(); !strings.HasPrefix(got, "/search?") {
+		t.Fatalf("Enter in the search box went to %s", got)
+	}
+	if p.count(`main a[href^="/threads/`+strconv.FormatInt(own, 10)+`"]`) == 0 {
+		t.Errorf("search for the new thread's words does not list it: %s", p.mainText())
+	}
+	p.focusTop()
+	p.tabTo(`form[action="/auth/logout"] button`, 30)
+	p.pressNav(kb.Enter)
+	if p.count(`form[action="/auth/logout"]`) != 0 {
+		t.Error("still signed in after Enter on Sign out")
+	}
 }
 
 // TestBrowserModeratorKeyboard: a member reports two posts; the group's moderator

@@ -86,4 +86,3 @@ func FuzzFormBinding(f *testing.F) {
 		}
 	})
 }
-

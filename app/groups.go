@@ -23,11 +23,11 @@ type homeView struct {
 // home handles GET /.
 func (h *handler) home(c echo.Context) error {
 	if visitor(c) { // the same for every visitor: cached (pagecache.go)
-		hv, err := h.visitorHome(c, func() (*homeView, error) { return h.homeView(c) })
+		e, err := h.visitorHome(c, func() (*homeView, error) { return h.homeView(c) })
 		if err != nil {
 			return err
 		}
-		return h.respond(c, http.StatusOK, "home", hv)
+		return h.respondCached(c, "home", e)
 	}
 	hv, err := h.homeView(c)
 	if err != nil {
@@ -136,11 +136,11 @@ func (h *handler) showGroup(c echo.Context) error {
 		return err
 	}
 	if visitor(c) { // the same for every visitor: cached (pagecache.go)
-		gv, err := h.visitorGroup(c, c.Param("slug"), n)
+		e, err := h.visitorGroup(c, c.Param("slug"), n)
 		if err != nil {
 			return err
 		}
-		return h.respond(c, http.StatusOK, "group", gv)
+		return h.respondCached(c, "group", e)
 	}
 	gp, err := h.store.GroupPage(c.Request().Context(), viewer(c), c.Param("slug"), n)
 	if err != nil {

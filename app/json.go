@@ -114,7 +114,7 @@ type threadJSON struct {
 }
 
 func newThreadJSON(t *models.Thread) threadJSON {
-	return threadJSON{ID: t.ID, Title: t.Title, Kind: t.Kind, Author: membershipAuthor(t.Membership),
+	return threadJSON{ID: t.ID, Title: t.Title, Kind: t.Kind, Author: threadAuthor(t), // see clinicians.go
 		ReplyCount: t.ReplyCount, LastPostAt: t.LastPostAt, CreatedAt: t.CreatedAt, Pinned: t.Pinned,
 		Locked: t.Locked, ClinicianAnswered: t.ClinicianAnswered, Accepted: t.AcceptedPostID != nil,
 		AcceptedPostID: t.AcceptedPostID, SlowModeSeconds: t.SlowModeSeconds,

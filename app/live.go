@@ -18,7 +18,7 @@ import (
 // liveEvent is one server-sent event with its place in the stream.
 type liveEvent struct {
 	ID       uint64
-	Name     string // post, post_updated, post_removed, announcement
+	Name     string // post, post_updated, post_removed, announcement; others are internal (models.Streamed)
 	GroupID  int64  // 0: site-wide
 	ThreadID int64
 	Data     []byte // JSON; ids only, never anything a subscriber may not see

@@ -18,6 +18,10 @@ type sseEvent struct {
 // openStream opens an event stream as c and returns a channel of its events.
 func (c *client) openStream(t *testing.T, path, lastID string) (<-chan sseEvent, func()) {
 	t.Helper()
+	if _, ok := c.app.broker().(*pgBroker); ok {
+		// Events published before the stream opens must not arrive after it does.
+		settle(t, c.app, c.app)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", c.app.srv.URL+path, nil)
 	req.Header.Set("Accept", "text/event-stream")
@@ -158,5 +162,69 @@ func TestMemoryBrokerDropsSlowSubscribers(t *testing.T) {
 	defer sub2.cancel()
 	if len(replay) != 10 || replay[0].ID != 91 {
 		t.Fatalf("replay after 90: %d events starting %d", len(replay), replay[0].ID)
+	}
+}
+
+func TestLiveEditAndRemovalEvents(t *testing.T) {
+	ta, _ := setupForum(t)
+	alice := ta.signIn("alice", "member")
+	alice.do("POST", "/groups/type-2-diabetes/join", nil).mustStatus(200)
+	th := alice.do("POST", "/groups/type-2-diabetes/threads", map[string]any{"title": "Edits", "body": "first"}).mustStatus(201).json()
+	id := int(th["thread"].(map[string]any)["id"].(float64))
+	p := alice.do("POST", fmt.Sprintf("/threads/%d/posts", id), map[string]any{"body": "a reply"}).mustStatus(201).json()
+	pid := int(p["post"].(map[string]any)["id"].(float64))
+
+	ch, stop := ta.newClient().openStream(t, fmt.Sprintf("/threads/%d/events", id), "")
+	defer stop()
+	alice.do("PATCH", fmt.Sprintf("/posts/%d", pid), map[string]any{"body": "a better reply", "version": 1}).mustStatus(200)
+	if e := next(t, ch); e.name != "post_updated" || !strings.Contains(e.data, fmt.Sprintf(`"post_id":%d`, pid)) {
+		t.Fatalf("after an edit: %+v", e)
+	}
+	alice.do("DELETE", fmt.Sprintf("/posts/%d", pid), nil).mustStatus(200)
+	if e := next(t, ch); e.name != "post_removed" || !strings.Contains(e.data, fmt.Sprintf(`"post_id":%d`, pid)) {
+		t.Fatalf("after a deletion: %+v", e)
+	}
+}
+
+func TestMemoryBrokerReplayFollowsArrivalOrder(t *testing.T) {
+	b := newMemoryBroker()
+	all := func(*liveEvent) bool { return true }
+	// Ids given by the PostgreSQL sequence may arrive out of numeric order.
+	for _, id := range []uint64{10, 12, 11, 13} {
+		b.deliver(liveEvent{ID: id, Name: "post"})
+	}
+	replay, sub := b.Subscribe(12, all)
+	sub.cancel()
+	var got []uint64
+	for _, e := range replay {
+		got = append(got, e.ID)
+	}
+	if fmt.Sprint(got) != "[11 13]" {
+		t.Fatalf("replay after 12: %v, want [11 13]", got)
+	}
+	// An id no longer in the backlog falls back to numbers.
+	replay, sub = b.Subscribe(5, all)
+	sub.cancel()
+	if len(replay) != 4 {
+		t.Fatalf("replay after 5: %d events, want 4", len(replay))
+	}
+	// Internal events reach hooks, not subscribers or the backlog.
+	var hooked []string
+	b.OnEvent(func(e liveEvent) { hooked = append(hooked, e.Name) })
+	_, sub = b.Subscribe(0, all)
+	defer sub.cancel()
+	b.Publish(liveEvent{Name: "cache", GroupID: -1})
+	select {
+	case e := <-sub.ch:
+		t.Fatalf("internal event streamed: %+v", e)
+	default:
+	}
+	if fmt.Sprint(hooked) != "[cache]" {
+		t.Fatalf("hooks got %v", hooked)
+	}
+	if replay, s := b.Subscribe(13, all); len(replay) != 0 {
+		t.Fatalf("internal event in the backlog: %+v", replay)
+	} else {
+		s.cancel()
 	}
 }

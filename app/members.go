@@ -37,11 +37,13 @@ type memberJSON struct {
 
 // memberPostJSON is one of a member's posts in a list.
 type memberPostJSON struct {
-	ID        int64     `json:"id"`
-	URL       string    `json:"url"`
-	Thread    threadRef `json:"thread"`
-	Excerpt   string    `json:"excerpt"`
-	CreatedAt time.Time `json:"created_at"`
+	ID      int64     `json:"id"`
+	URL     string    `json:"url"`
+	Thread  threadRef `json:"thread"`
+	Excerpt string    `json:"excerpt"`
+	// ContentWarning, when set, folds the excerpt away until the reader opens it.
+	ContentWarning string    `json:"content_warning"`
+	CreatedAt      time.Time `json:"created_at"`
 }
 
 // memberView is a member's page in a group: who they are there and their posts.
@@ -74,7 +76,7 @@ func (h *handler) showMember(c echo.Context) error {
 		Muted: mp.Muted, CanMute: mp.CanMute(), Self: mp.Self}
 	for _, p := range mp.Posts {
 		j := memberPostJSON{ID: p.ID, URL: postPageURL(p.ThreadID, mp.PostPages[p.ID], p.ID),
-			Excerpt: models.Excerpt(p.Body, models.ExcerptRunes), CreatedAt: p.CreatedAt}
+			Excerpt: models.Excerpt(p.Body, models.ExcerptRunes), ContentWarning: p.ContentWarning, CreatedAt: p.CreatedAt}
 		if p.Thread != nil {
 			j.Thread = threadRef{ID: p.Thread.ID, Title: p.Thread.Title}
 		}

@@ -2,8 +2,10 @@ package app
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -280,6 +282,17 @@ func TestJoinRequestDeclinedFromQueueHTML(t *testing.T) {
 	if e := ml.Entries[0]; e.Action != "decline_join" || e.Target != dp {
 		t.Fatalf("modlog entry %+v", e)
 	}
+	// Decided on the requests page instead, the request is in the modlog the same way.
+	erin := w.ta.signIn("erin", "member")
+	ep, _ := modJoin(t, erin, "group-c")
+	w.modC.do("POST", "/groups/group-c/requests/"+url.PathEscape(ep)+"/approve", nil).mustStatus(200)
+	w.modC.get("/groups/group-c/modlog").mustStatus(200).decode(&ml)
+	if e := ml.Entries[0]; e.Action != "approve_join" || e.Target != ep {
+		t.Fatalf("modlog entry %+v", e)
+	}
+	if len(modQueue(t, w.modC, "").Items) != 0 {
+		t.Fatal("the request decided on the requests page stays in the queue")
+	}
 }
 
 func TestQueueFiltersAndOverdueHTTP(t *testing.T) {
@@ -346,6 +359,89 @@ func TestQueueFiltersAndOverdueHTTP(t *testing.T) {
 	for _, want := range []string{"is-overdue", "overdue by", "has-overdue", "1 overdue"} {
 		if !strings.Contains(page.body, want) {
 			t.Fatalf("the queue page lacks %q", want)
+		}
+	}
+}
+
+func TestResolveRaceRoundsHTTP(t *testing.T) {
+	w := setupModeration(t)
+	racers := []*client{w.modA, w.modA2, w.admin}
+	actions := []map[string]any{
+		{"action": "remove", "reason": "Medical misinformation"},
+		{"action": "approve"},
+		{"action": "warn", "reason": "Please cite a source"},
+	}
+	for round := range 4 {
+		p := modReply(t, w.alice, w.threadID, fmt.Sprintf("Cinnamon claim number %d.", round))
+		w.bob.do("POST", fmt.Sprintf("/posts/%d/reports", p), map[string]any{"reason": "misinformation"}).mustStatus(201)
+		it := modItem(t, w.modA, "post", p)
+		// First the claims race: exactly one moderator gets the lease.
+		claims := make([]int, len(racers))
+		var wg sync.WaitGroup
+		for i, c := range racers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				claims[i] = c.do("POST", fmt.Sprintf("/moderation/items/%d/claim", it.ID), nil).StatusCode
+			}()
+		}
+		wg.Wait()
+		winner := -1
+		for i, s := range claims {
+			if s == http.StatusOK {
+				if winner >= 0 {
+					t.Fatalf("round %d: two claims succeeded: %v", round, claims)
+				}
+				winner = i
+			} else if s != http.StatusConflict {
+				t.Fatalf("round %d: claim statuses %v", round, claims)
+			}
+		}
+		if winner < 0 {
+			t.Fatalf("round %d: no claim succeeded: %v", round, claims)
+		}
+		// Then all race to decide: the claim lets only its holder through.
+		statuses := make([]int, len(racers))
+		for i, c := range racers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				body := map[string]any{"version": it.Version}
+				for k, v := range actions[i] {
+					body[k] = v
+				}
+				statuses[i] = c.do("POST", fmt.Sprintf("/moderation/items/%d/resolve", it.ID), body).StatusCode
+			}()
+		}
+		wg.Wait()
+		for i, s := range statuses {
+			want := http.StatusConflict
+			if i == winner {
+				want = http.StatusOK
+			}
+			if s != want {
+				t.Fatalf("round %d: resolve statuses %v, want only racer %d to succeed", round, statuses, winner)
+			}
+		}
+		// Exactly one decision recorded, and it is the winner's.
+		var ml modlogView
+		w.modA.get("/groups/group-a/modlog").mustStatus(200).decode(&ml)
+		n := 0
+		for _, e := range ml.Entries {
+			if e.Target == "post by "+w.alicePseudonym && e.CreatedAt.After(time.Now().Add(-time.Minute)) {
+				n++
+			}
+		}
+		if n != round+1 {
+			t.Fatalf("round %d: %d decisions on alice's posts in the modlog, want %d", round, n, round+1)
+		}
+		if got, want := ml.Entries[0].Action, actions[winner]["action"]; got != want {
+			t.Fatalf("round %d: the modlog's newest decision is %q, the winner's was %q", round, got, want)
+		}
+		var iv itemView
+		w.admin.get(fmt.Sprintf("/moderation/items/%d", it.ID)).mustStatus(200).decode(&iv)
+		if iv.Item.Status != "resolved" || iv.Item.Resolution != actions[winner]["action"] || iv.Item.Version != it.Version+1 {
+			t.Fatalf("round %d: item after the race %+v", round, iv.Item)
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -42,6 +44,12 @@ type cachedPage struct {
 	threadID int64
 	groupID  int64
 	data     any
+
+	// The whole page as a visitor without cookies sees it, rendered once, with
+	// csrfPlaceholder where the token goes, and the banners it shows.
+	mu      sync.Mutex
+	html    []byte
+	banners []int64
 }
 
 // pageCache holds visitors' pages by URL.
@@ -58,7 +66,7 @@ func newPageCache(vs *models.Versions) *pageCache {
 }
 
 // get returns the current entry for key, or nil.
-func (pc *pageCache) get(key string) any {
+func (pc *pageCache) get(key string) *cachedPage {
 	pc.mu.RLock()
 	e := pc.entries[key]
 	pc.mu.RUnlock()
@@ -71,7 +79,7 @@ func (pc *pageCache) get(key string) any {
 	pc.mu.Lock()
 	pc.hits++
 	pc.mu.Unlock()
-	return e.data
+	return e
 }
 
 func (pc *pageCache) stamp(e *cachedPage) uint64 {
@@ -107,10 +115,10 @@ func visitor(c echo.Context) bool { return viewer(c) == nil }
 
 // visitorThread is a thread's page for visitors, from the cache when current; its
 // posts are rendered to PostsHTML once.
-func (h *handler) visitorThread(c echo.Context, id int64, page int) (*threadView, error) {
+func (h *handler) visitorThread(c echo.Context, id int64, page int) (*cachedPage, error) {
 	key := fmt.Sprintf("t/%d/%d", id, page)
-	if tv, ok := h.pages.get(key).(*threadView); ok {
-		return tv, nil
+	if e := h.pages.get(key); e != nil {
+		return e, nil
 	}
 	seq := h.pages.versions.Seq()
 	tv, err := h.threadView(c, id, page)
@@ -118,25 +126,26 @@ func (h *handler) visitorThread(c echo.Context, id int64, page int) (*threadView
 		return nil, err
 	}
 	if len(tv.Posts) > 0 {
-		html, err := h.render.fragment("thread", "postlist", page2(tv))
+		html, err := h.render.fragment("thread", "postlist", emptyFrame(tv))
 		if err != nil {
 			return nil, err
 		}
 		tv.PostsHTML = html
 	}
 	h.pages.versions.NoteThreads(tv.groupID, id)
-	h.pages.put(key, &cachedPage{seq: seq, kind: 't', threadID: id, groupID: tv.groupID, data: tv})
-	return tv, nil
+	e := &cachedPage{seq: seq, kind: 't', threadID: id, groupID: tv.groupID, data: tv}
+	h.pages.put(key, e)
+	return e, nil
 }
 
-// page2 is the frame a cached fragment is rendered in: no viewer, no token.
-func page2(data any) page { return page{Data: data} }
+// emptyFrame is the frame a cached fragment is rendered in: no viewer, no token.
+func emptyFrame(data any) page { return page{Data: data} }
 
 // visitorGroup is a group's page for visitors, from the cache when current.
-func (h *handler) visitorGroup(c echo.Context, slug string, n int) (*groupPageView, error) {
+func (h *handler) visitorGroup(c echo.Context, slug string, n int) (*cachedPage, error) {
 	key := fmt.Sprintf("g/%s/%d", slug, n)
-	if gv, ok := h.pages.get(key).(*groupPageView); ok {
-		return gv, nil
+	if e := h.pages.get(key); e != nil {
+		return e, nil
 	}
 	seq := h.pages.versions.Seq()
 	gp, err := h.store.GroupPage(c.Request().Context(), nil, slug, n)
@@ -152,22 +161,76 @@ func (h *handler) visitorGroup(c echo.Context, slug string, n int) (*groupPageVi
 		ids[i] = gp.Threads[i].ID
 	}
 	h.pages.versions.NoteThreads(gp.Access.Group.ID, ids...)
-	h.pages.put(key, &cachedPage{seq: seq, kind: 'g', groupID: gp.Access.Group.ID, data: &gv})
-	return &gv, nil
+	e := &cachedPage{seq: seq, kind: 'g', groupID: gp.Access.Group.ID, data: &gv}
+	h.pages.put(key, e)
+	return e, nil
 }
 
 // visitorHome is the home page for visitors, from the cache when current.
-func (h *handler) visitorHome(c echo.Context, build func() (*homeView, error)) (*homeView, error) {
-	if hv, ok := h.pages.get("home").(*homeView); ok {
-		return hv, nil
+func (h *handler) visitorHome(c echo.Context, build func() (*homeView, error)) (*cachedPage, error) {
+	if e := h.pages.get("home"); e != nil {
+		return e, nil
 	}
 	seq := h.pages.versions.Seq()
 	hv, err := build()
 	if err != nil {
 		return nil, err
 	}
-	h.pages.put("home", &cachedPage{seq: seq, kind: 'h', data: hv})
-	return hv, nil
+	e := &cachedPage{seq: seq, kind: 'h', data: hv}
+	h.pages.put("home", e)
+	return e, nil
+}
+
+// csrfPlaceholder stands for the CSRF token in a visitor's cached page; it is random
+// per process, so no post can contain it.
+var csrfPlaceholder = func() []byte {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return []byte("csrf" + hex.EncodeToString(b))
+}()
+
+// respondCached answers with a cached visitor page: JSON from its view model, or the
+// HTML rendered once. Only the token differs between visitors without cookies; a
+// visitor with a flash message or dismissed banners gets the frame rendered afresh
+// around the cached view.
+func (h *handler) respondCached(c echo.Context, name string, e *cachedPage) error {
+	if wantsJSON(c) {
+		return c.JSON(http.StatusOK, e.data)
+	}
+	if hasCookie(c, flashCookie) || hasCookie(c, dismissedCookie) {
+		return h.html(c, http.StatusOK, name, e.data)
+	}
+	bs := h.banners(c)
+	ids := make([]int64, len(bs))
+	for i := range bs {
+		ids[i] = bs[i].ID
+	}
+	e.mu.Lock()
+	body := e.html
+	if body == nil || !slices.Equal(ids, e.banners) {
+		t, ok := h.render.pages[name]
+		if !ok {
+			e.mu.Unlock()
+			return fmt.Errorf("app: no page template %q", name)
+		}
+		p := h.newPage(c, e.data)
+		p.CSRF = string(csrfPlaceholder)
+		var buf bytes.Buffer
+		if err := t.ExecuteTemplate(&buf, "base", p); err != nil {
+			e.mu.Unlock()
+			return fmt.Errorf("app: render %s: %w", name, err)
+		}
+		body, e.html, e.banners = buf.Bytes(), buf.Bytes(), ids
+	}
+	e.mu.Unlock()
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.HTMLBlob(http.StatusOK, bytes.ReplaceAll(body, csrfPlaceholder, []byte(csrfToken(c))))
+}
+
+// hasCookie reports whether the request carries the named cookie.
+func hasCookie(c echo.Context, name string) bool {
+	_, err := c.Cookie(name)
+	return err == nil
 }
 
 // fragment renders one named template of a page's set to HTML, to be cached.

@@ -146,6 +146,9 @@ func TestMemorialiseAccount(t *testing.T) {
 	bob.get("/admin/users/memorialise").mustStatus(404)
 	admin.do("POST", "/admin/users/memorialise", map[string]any{"group": "type-2-diabetes", "pseudonym": pa}).mustStatus(422)
 	admin.getHTML("/admin/users/memorialise").mustStatus(200)
+	if page := admin.postForm("/admin/users/memorialise", url.Values{"group": {"type-2-diabetes"}, "pseudonym": {pa}}).mustStatus(422); !strings.Contains(page.body, "say why") || !strings.Contains(page.body, pa) {
+		t.Fatal("the form did not come back with the reason's error and what was typed")
+	}
 
 	res := admin.do("POST", "/admin/users/memorialise", body).mustStatus(200)
 	if userIDPattern.MatchString(res.body) {

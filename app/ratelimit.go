@@ -296,7 +296,7 @@ var limitedWhat = map[string]string{
 
 func limitedError(class string, wait time.Duration) error {
 	e := &models.RateLimitError{RetryAfter: wait}
-	e.Message = fmt.Sprintf("That is a lot of %s in a short time. Please wait %s and try again; anything you typed is still in the form.",
+	e.Message = fmt.Sprintf("That is a lot of %s in a short time. Please wait %s and try again (your browser's Back button returns to what you typed).",
 		limitedWhat[class], waitText(e.RetryAfterSeconds()))
 	return e
 }

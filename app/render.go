@@ -146,6 +146,17 @@ func (h *handler) html(c echo.Context, status int, name string, data any) error 
 	if !ok {
 		return fmt.Errorf("app: no page template %q", name)
 	}
+	p := h.newPage(c, data)
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "base", p); err != nil {
+		return fmt.Errorf("app: render %s: %w", name, err)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// newPage is the frame of a page for this request around data.
+func (h *handler) newPage(c echo.Context, data any) page {
 	p := page{
 		Viewer:    viewer(c),
 		CSRF:      csrfToken(c),
@@ -160,12 +171,7 @@ func (h *handler) html(c echo.Context, status int, name string, data any) error 
 		h.moderationBadge(c, &p)
 		h.clinicianBadge(c, &p)
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "base", p); err != nil {
-		return fmt.Errorf("app: render %s: %w", name, err)
-	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.HTMLBlob(status, buf.Bytes())
+	return p
 }
 
 // redirect answers a browser's form POST with 303 See Other.

@@ -150,12 +150,14 @@ func (h *handler) showThread(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var tv *threadView
-	if visitor(c) {
-		tv, err = h.visitorThread(c, id, n) // the same for every visitor: cached (pagecache.go)
-	} else {
-		tv, err = h.threadView(c, id, n)
+	if visitor(c) { // the same for every visitor: cached (pagecache.go)
+		e, err := h.visitorThread(c, id, n)
+		if err != nil {
+			return err
+		}
+		return h.respondCached(c, "thread", e)
 	}
+	tv, err := h.threadView(c, id, n)
 	if err != nil {
 		return err
 	}

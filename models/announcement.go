@@ -207,6 +207,12 @@ func (s *Store) CreateAnnouncement(ctx context.Context, v *Viewer, in Announceme
 		if err := tx.Omit("Group").Create(&an).Error; err != nil {
 			return err
 		}
+		if an.GroupID != nil {
+			// A moderator's act in the group: its modlog says so (the moderator redacted).
+			if err := s.writeModlog(ctx, tx, v, *an.GroupID, "announce", "announcement", an.ID, an.Title, an.Severity); err != nil {
+				return err
+			}
+		}
 		return s.audit(ctx, tx, v, "announcement.create", "announcement", an.ID, an.Severity+": "+an.Title)
 	})
 	if err != nil {

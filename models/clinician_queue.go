@@ -102,7 +102,7 @@ func (s *Store) ClinicianQuestions(ctx context.Context, v *Viewer, f QuestionFil
 		return nil, wrapErr("clinician questions", err)
 	}
 	sort.Strings(qp.Specialties)
-	q := openQuestions(db, v).Select("threads.*").Preload("Group").Preload("Membership")
+	q := openQuestions(db, v).Select("threads.*").Preload("Group").Preload("Membership").Preload("Clinician")
 	if f.Group != "" {
 		var g *Group
 		for i := range qp.Groups {

@@ -420,3 +420,103 @@ func TestProfessionalGroupsForVerifiedClinicians(t *testing.T) {
 		}
 	}
 }
+
+func TestClinicianVoiceThread(t *testing.T) {
+	f := newClinicianFixture(t)
+	s := f.s
+	// Not for members who are no clinicians, nor for clinicians outside the group.
+	_, _, err := s.CreateThread(ctx, f.asker, "diabetes", ThreadInput{Title: "As a doctor", Body: "x", AsClinician: true})
+	wantCode(t, err, EFORBIDDEN)
+	outsider := mustViewer(t, s, "dr-out", RoleClinician)
+	_, _, err = s.CreateThread(ctx, outsider, "diabetes", ThreadInput{Title: "Outsider thread", Body: "x", AsClinician: true})
+	wantCode(t, err, EFORBIDDEN)
+
+	before := f.docMembership.PostCount
+	th, op, err := s.CreateThread(ctx, f.doc, "diabetes", ThreadInput{Title: "Ask me about insulin pens", Body: "Questions welcome.", AsClinician: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if th.ClinicianID == nil || op.ClinicianID == nil || op.MembershipID != nil || th.Membership != nil {
+		t.Fatalf("clinician thread: %+v / %+v", th, op)
+	}
+	var m Membership
+	s.db.First(&m, f.docMembership.ID)
+	if m.PostCount != before {
+		t.Fatalf("the pseudonym's post count moved: %d, want %d", m.PostCount, before)
+	}
+	// However it is loaded, the thread never carries the membership.
+	tp, err := s.ThreadPage(ctx, f.asker, th.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tp.Thread.Membership != nil || tp.Thread.Clinician == nil || tp.Thread.Clinician.DisplayName != f.doc.Clinician.DisplayName {
+		t.Fatalf("thread page: membership %+v, clinician %+v", tp.Thread.Membership, tp.Thread.Clinician)
+	}
+	gp, err := s.GroupPage(ctx, f.asker, "diabetes", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, gt := range gp.Threads {
+		if gt.ID == th.ID && (gt.Membership != nil || gt.Clinician == nil) {
+			t.Fatalf("group page thread: %+v", gt)
+		}
+	}
+	// The member page of the pseudonym does not list it.
+	mp, err := s.MemberPage(ctx, f.asker, "diabetes", f.docMembership.Pseudonym, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range mp.Posts {
+		if p.ID == op.ID {
+			t.Fatalf("member page lists the clinician thread")
+		}
+	}
+	// The group's feed names the clinician, not the pseudonym.
+	_, feed, err := s.GroupFeed(ctx, "diabetes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ft := range feed {
+		if ft.ID == th.ID && ft.Pseudonym != f.doc.Clinician.DisplayName {
+			t.Fatalf("feed author %q", ft.Pseudonym)
+		}
+	}
+	// Live threads have no clinician voice.
+	_, _, err = s.CreateThread(ctx, f.doc, "diabetes", ThreadInput{Title: "Live", Body: "x", Kind: KindLive, AsClinician: true})
+	wantField(t, err, "kind")
+}
+
+func TestSeedProfessionalGroupAndClinicianAnswerTimes(t *testing.T) {
+	s := NewTestStore(t)
+	if _, err := s.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var g Group
+	if err := s.db.Where("visibility = ?", VisibilityProfessional).First(&g).Error; err != nil {
+		t.Fatalf("no professional group in the demo data: %v", err)
+	}
+	var n int64
+	s.db.Model(&Thread{}).Where("group_id = ?", g.ID).Count(&n)
+	if n < 2 {
+		t.Fatalf("the professional group has %d threads, want a couple", n)
+	}
+	var answered []Thread
+	s.db.Where("clinician_answered = ?", true).Find(&answered)
+	if len(answered) == 0 {
+		t.Fatalf("no question answered by a clinician in the demo data")
+	}
+	for _, th := range answered {
+		if th.FirstClinicianAnswerAt == nil || th.ClinicianAnswerSeconds == nil || *th.ClinicianAnswerSeconds <= 0 {
+			t.Fatalf("thread %q lacks its time to first clinician answer: %+v", th.Title, th)
+		}
+	}
+	// A member does not see it; a seeded clinician does.
+	member := mustViewer(t, s, "member-x", RoleMember)
+	if _, err := s.GroupAccess(ctx, member, g.Slug); err != ErrNotFound {
+		t.Fatalf("member sees %s: %v", g.Slug, err)
+	}
+	doc := mustViewer(t, s, "dr-rivera", RoleClinician)
+	if a, err := s.GroupAccess(ctx, doc, g.Slug); err != nil || !a.CanRead {
+		t.Fatalf("seeded clinician cannot read %s: %v", g.Slug, err)
+	}
+}

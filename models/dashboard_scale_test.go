@@ -10,7 +10,7 @@ import (
 
 // TestDashboardAtScale times the dashboard on a generated dataset. It runs only when
 // HAVEN_SCALE_POSTS is set (e.g. 1000000), on a SQLite file, or on PostgreSQL under
-// HAVEN_TEST_POSTGRES:
+// HAVEN_TEST_POSTGRES; HAVEN_SCALE_DB names an existing database to measure instead:
 //
 //	HAVEN_SCALE_POSTS=1000000 go test ./models -run TestDashboardAtScale -v -timeout 60m
 func TestDashboardAtScale(t *testing.T) {
@@ -18,9 +18,12 @@ func TestDashboardAtScale(t *testing.T) {
 	if posts == 0 {
 		t.Skip("set HAVEN_SCALE_POSTS to run")
 	}
-	dsn := TestDSN(t)
-	if dsn == ":memory:" {
-		dsn = filepath.Join(t.TempDir(), "scale.db")
+	dsn, reuse := os.Getenv("HAVEN_SCALE_DB"), true
+	if dsn == "" {
+		dsn, reuse = TestDSN(t), false
+		if dsn == ":memory:" {
+			dsn = filepath.Join(t.TempDir(), "scale.db")
+		}
 	}
 	s, err := Open(dsn, Options{Secret: TestSecret})
 	if err != nil {
@@ -31,11 +34,13 @@ func TestDashboardAtScale(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	res, err := s.SeedScale(ctx, ScaleOptions{Groups: 40, Members: posts / 20, Threads: posts / 10, Posts: posts, Seed: 8})
-	if err != nil {
-		t.Fatal(err)
+	if !reuse {
+		res, err := s.SeedScale(ctx, ScaleOptions{Groups: 40, Members: posts / 20, Threads: posts / 10, Posts: posts, Seed: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("seeded %d posts, %d threads, %d memberships in %v", res.Posts, res.Threads, res.Memberships, time.Since(start))
 	}
-	t.Logf("seeded %d posts, %d threads, %d memberships in %v", res.Posts, res.Threads, res.Memberships, time.Since(start))
 	start = time.Now()
 	if err := s.RefreshStats(ctx); err != nil {
 		t.Fatal(err)

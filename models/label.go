@@ -193,9 +193,11 @@ func (s *Store) labelVoice(v *Viewer, a *GroupAccess, as string) (*Clinician, er
 	switch {
 	case as == LabelByModerators && a.Moderates:
 		return nil, nil
-	case as == LabelByClinician && clinician:
-		return v.Clinician, nil
-	case as == "" && clinician:
+	case (as == LabelByClinician || as == "") && clinician:
+		// A ban or pause of the clinician's membership here applies to labels too.
+		if err := clinicianVoiceAllowed(v, a, s.now()); err != nil {
+			return nil, err
+		}
 		return v.Clinician, nil
 	case as == "" && a.Moderates:
 		return nil, nil
@@ -206,8 +208,8 @@ func (s *Store) labelVoice(v *Viewer, a *GroupAccess, as string) (*Clinician, er
 	return nil, Errorf(EFORBIDDEN, "only verified clinicians and the group's moderators can label posts")
 }
 
-// mayChangeLabel checks that a label written in voice by may be changed by someone
-// acting in voice as: moderators change any label, a clinician only their own.
+// mayChangeLabel checks that someone acting in voice as (nil for "moderators") may
+// change label l: moderators change any label, a clinician only their own.
 func mayChangeLabel(l *FactCheckLabel, as *Clinician) error {
 	if !l.Active() || as == nil {
 		return nil
@@ -369,6 +371,12 @@ func (s *Store) putLabel(ctx context.Context, tx *gorm.DB, v *Viewer, pc *PostCo
 	}
 	if err := s.labelLog(ctx, tx, v, voice, pc, logAction, firstNonEmpty(reason, l.Note)); err != nil {
 		return nil, err
+	}
+	if action == "added" && p.MembershipID != nil {
+		text := "A fact-check label by " + l.By() + " was added to your post. If you think it is wrong, you can appeal it once from the post."
+		if err := s.notify(ctx, tx, *p.MembershipID, NotifyModeration, p.ThreadID, p.ID, text); err != nil {
+			return nil, err
+		}
 	}
 	return &labelWrite{FactCheckLabel: *l, groupID: pc.Thread.GroupID}, nil
 }

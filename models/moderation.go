@@ -370,9 +370,11 @@ func (s *Store) Item(ctx context.Context, v *Viewer, id int64) (*ItemDetail, err
 		if err := db.First(&m, authorID).Error; err == nil {
 			d.Author = &m
 			db.Where("membership_id = ?", m.ID).Order("id DESC").Limit(10).Find(&d.History)
-			db.Where("group_id = ? AND ((target_type = ? AND target_id = ?) OR (target_type = ? AND target_id IN (?)))",
-				it.GroupID, TargetMembership, m.ID, TargetPost,
-				db.Model(&Post{}).Select("id").Where("membership_id = ?", m.ID)).
+			// Decisions about the member, their join request, their posts and their threads.
+			db.Where("group_id = ? AND ((target_type IN ? AND target_id = ?) OR (target_type = ? AND target_id IN (?)) OR (target_type = ? AND target_id IN (?)))",
+				it.GroupID, []string{TargetMembership, TargetJoin}, m.ID,
+				TargetPost, db.Model(&Post{}).Select("id").Where("membership_id = ?", m.ID),
+				TargetThread, db.Model(&Thread{}).Select("id").Where("membership_id = ?", m.ID)).
 				Order("id DESC").Limit(20).Find(&d.Actions)
 			db.Where("membership_id = ?", m.ID).Order("id DESC").Find(&d.Notes)
 		}

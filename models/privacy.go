@@ -386,7 +386,18 @@ func (s *Store) EraseAccount(ctx context.Context, v *Viewer, in EraseInput) (*Er
 			}
 		}
 		if hasClinician {
+			// What was written in the clinician voice stays unsigned (threads then show
+			// "former member"); the credential, its history and the real name go.
 			if err := tx.Model(&Post{}).Where("clinician_id = ?", cl.ID).Update("clinician_id", nil).Error; err != nil {
+				return err
+			}
+			if err := tx.Model(&Thread{}).Where("clinician_id = ?", cl.ID).Update("clinician_id", nil).Error; err != nil {
+				return err
+			}
+			if err := tx.Model(&FactCheckLabel{}).Where("by_clinician_id = ?", cl.ID).Update("by_clinician_id", nil).Error; err != nil {
+				return err
+			}
+			if err := tx.Where("clinician_id = ?", cl.ID).Delete(&ClinicianDecision{}).Error; err != nil {
 				return err
 			}
 			if err := tx.Delete(&cl).Error; err != nil {

@@ -326,3 +326,43 @@ func TestMemorialise(t *testing.T) {
 		t.Fatalf("post after undo: %v", err)
 	}
 }
+
+func TestEraseClinicianAccount(t *testing.T) {
+	f := newPrivacyFixture(t)
+	s := f.s
+	doc := mustViewer(t, s, "dr-rivera", RoleClinician)
+	mustJoin(t, s, doc, "grief", MemberActive)
+	p, err := s.CreatePost(ctx, doc, f.thread.ID, PostInput{Body: "Grief comes in waves", AsClinician: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, _, err := s.CreateThread(ctx, doc, "grief", ThreadInput{Title: "Ask a clinician", Body: "Questions welcome", AsClinician: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := s.ExportAccount(ctx, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Clinician == nil || x.Clinician.DisplayName != "Dr. Rivera" || len(x.Posts) != 2 {
+		t.Fatalf("export: clinician %+v, %d posts", x.Clinician, len(x.Posts))
+	}
+	if _, err := s.EraseAccount(ctx, doc, EraseInput{Confirm: "DELETE", Posts: ErasePostsKeep}); err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	s.db.Model(&Clinician{}).Where("user_id = ?", doc.User.ID).Count(&n)
+	if n != 0 {
+		t.Fatal("the credential (a real name) is still stored")
+	}
+	var kept Post
+	s.db.First(&kept, p.ID)
+	if kept.ClinicianID != nil || kept.MembershipID != nil || kept.Status != PostPublished {
+		t.Fatalf("kept clinician post = %+v", kept)
+	}
+	var t2 Thread
+	s.db.First(&t2, th.ID)
+	if t2.ClinicianID != nil {
+		t.Fatal("the thread still names the credential")
+	}
+}

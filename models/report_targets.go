@@ -58,6 +58,9 @@ func (s *Store) reportTargetFor(ctx context.Context, tx *gorm.DB, v *Viewer, abo
 	if p.AuthoredBy(v, a.Membership) {
 		return nil, Errorf(ECONFLICT, "you cannot report your own post; you can edit or delete it instead")
 	}
+	if p.Tombstone() {
+		return nil, Errorf(ECONFLICT, "this post is no longer shown; you can still report its thread or its author")
+	}
 	return &reportTarget{Type: TargetPost, ID: p.ID, Snapshot: snapshotOf(t, p)}, nil
 }
 

@@ -98,6 +98,18 @@ func TestReportThreadItem(t *testing.T) {
 	if n := lastNotice(t, s, f.author); !strings.Contains(n, "removed your thread") || !strings.Contains(n, "Dangerous advice") {
 		t.Fatalf("author told %q", n)
 	}
+	// The author's history on a later item shows the thread's removal.
+	mi, err := s.ReportPost(ctx, f.reporters[0], f.post.ID, ReportInput{Reason: "spam", About: ReportAboutMember})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := s.Item(ctx, f.mod, mi.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(md.Actions) != 1 || md.Actions[0].TargetType != TargetThread || md.Actions[0].Action != ActionRemove {
+		t.Fatalf("the author's earlier moderation %+v", md.Actions)
+	}
 }
 
 func TestReportMemberItem(t *testing.T) {
@@ -477,5 +489,18 @@ func TestLockAndWarnThreadItem(t *testing.T) {
 				t.Fatalf("notification %+v", n)
 			}
 		})
+	}
+}
+
+func TestReportTombstone(t *testing.T) {
+	f := newModFixture(t, VisibilityOpen)
+	s := f.s
+	if _, err := s.DeletePost(ctx, f.author, f.post.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.ReportPost(ctx, f.reporters[0], f.post.ID, ReportInput{Reason: "spam"})
+	wantCode(t, err, ECONFLICT)
+	if _, err := s.ReportPost(ctx, f.reporters[0], f.post.ID, ReportInput{Reason: "spam", About: ReportAboutThread}); err != nil {
+		t.Fatalf("reporting the thread of a deleted opening post: %v", err)
 	}
 }

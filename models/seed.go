@@ -541,6 +541,10 @@ func (s *Store) seedDemo(tx *gorm.DB, now time.Time) error {
 					post.ClinicianID = &id
 					if st.Kind == KindQuestion {
 						p.thread.ClinicianAnswered = true
+						if p.thread.FirstClinicianAnswerAt == nil { // time to first clinician answer (clinician.go)
+							first, secs := at, int64(at.Sub(p.posts[0].CreatedAt)/time.Second)
+							p.thread.FirstClinicianAnswerAt, p.thread.ClinicianAnswerSeconds = &first, &secs
+						}
 					}
 				} else {
 					id := membershipOf[[2]int64{g.ID, people[sp.By].ID}]

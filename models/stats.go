@@ -20,7 +20,7 @@ import (
 // StatHour holds one group's activity in one UTC hour.
 type StatHour struct {
 	Hour       time.Time `gorm:"primaryKey"`
-	GroupID    int64     `gorm:"primaryKey;index"`
+	GroupID    int64     `gorm:"primaryKey"`
 	NewMembers int       `gorm:"not null;default:0"`
 	Threads    int       `gorm:"not null;default:0"`
 	Questions  int       `gorm:"not null;default:0"`
@@ -180,8 +180,13 @@ type hourCount struct {
 	Q       int
 }
 
-// addHours adds counts to StatHour rows, creating them as needed.
+// addHours adds counts to StatHour rows, creating them as needed (one multi-row
+// upsert per 500 rows; the rows of one call have distinct keys).
 func (s *Store) addHours(tx *gorm.DB, rows []hourCount, set func(*StatHour, hourCount), cols ...string) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	out := make([]StatHour, 0, len(rows))
 	for _, r := range rows {
 		h, err := parseHour(r.Hour)
 		if err != nil {
@@ -189,16 +194,14 @@ func (s *Store) addHours(tx *gorm.DB, rows []hourCount, set func(*StatHour, hour
 		}
 		sh := StatHour{Hour: h, GroupID: r.GroupID}
 		set(&sh, r)
-		assign := map[string]any{}
-		for _, c := range cols {
-			assign[c] = gorm.Expr("stat_hours." + c + " + excluded." + c)
-		}
-		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "hour"}, {Name: "group_id"}},
-			DoUpdates: clause.Assignments(assign)}).Create(&sh).Error; err != nil {
-			return err
-		}
+		out = append(out, sh)
 	}
-	return nil
+	assign := map[string]any{}
+	for _, c := range cols {
+		assign[c] = gorm.Expr("stat_hours." + c + " + excluded." + c)
+	}
+	return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "hour"}, {Name: "group_id"}},
+		DoUpdates: clause.Assignments(assign)}).CreateInBatches(out, 500).Error
 }
 
 func (s *Store) foldThreads(ctx context.Context, tx *gorm.DB, from, to int64) error {
@@ -303,19 +306,20 @@ func (s *Store) foldReports(ctx context.Context, tx *gorm.DB, from, to int64) er
 	if err != nil {
 		return err
 	}
+	out := make([]StatReasonHour, 0, len(rows))
 	for _, r := range rows {
 		h, err := parseHour(r.Hour)
 		if err != nil {
 			return err
 		}
-		row := StatReasonHour{Hour: h, GroupID: r.GroupID, Reason: r.Reason, Count: r.N}
-		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "hour"}, {Name: "group_id"}, {Name: "reason"}},
-			DoUpdates: clause.Assignments(map[string]any{"count": gorm.Expr("stat_reason_hours.count + excluded.count")})}).
-			Create(&row).Error; err != nil {
-			return err
-		}
+		out = append(out, StatReasonHour{Hour: h, GroupID: r.GroupID, Reason: r.Reason, Count: r.N})
 	}
-	return nil
+	if len(out) == 0 {
+		return nil
+	}
+	return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "hour"}, {Name: "group_id"}, {Name: "reason"}},
+		DoUpdates: clause.Assignments(map[string]any{"count": gorm.Expr("stat_reason_hours.count + excluded.count")})}).
+		CreateInBatches(out, 500).Error
 }
 
 // foldResolutions records the time to decision of queue items decided since the last

@@ -231,7 +231,7 @@ func (s *Store) GroupPage(ctx context.Context, v *Viewer, slug string, page int)
 		return gp, nil
 	}
 	var ts []Thread
-	err = s.rdb.WithContext(ctx).Preload("Membership").Where("group_id = ?", a.Group.ID).
+	err = s.rdb.WithContext(ctx).Preload("Membership").Preload("Clinician").Where("group_id = ?", a.Group.ID).
 		Order("pinned DESC, last_post_at DESC, id DESC").Offset((page - 1) * PageSize).Limit(PageSize + 1).Find(&ts).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: group page: %w", err)
@@ -285,7 +285,7 @@ func (s *Store) ThreadPage(ctx context.Context, v *Viewer, id int64, page int) (
 		return nil, &ValidationError{Fields: map[string]string{"page": fmt.Sprintf("use a page from 1 to %d", MaxPage)}}
 	}
 	var t Thread
-	if err := s.rdb.WithContext(ctx).Preload("Group").Preload("Membership").First(&t, id).Error; err != nil {
+	if err := s.rdb.WithContext(ctx).Preload("Group").Preload("Membership").Preload("Clinician").First(&t, id).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil, ErrNotFound
 		}

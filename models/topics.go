@@ -166,26 +166,31 @@ type topicPost struct {
 	Body     string
 }
 
-// postsBetween streams the published posts written in [from, to), in id order.
+// postsBetween streams the published posts written in [from, to), an hour at a
+// time, so that every query is a range of the posts' created_at index.
 func (s *Store) postsBetween(ctx context.Context, from, to time.Time, fn func([]topicPost) error) error {
-	var last int64
-	for {
+	for start := from; start.Before(to); start = start.Add(time.Hour) {
+		end := start.Add(time.Hour)
+		if end.After(to) {
+			end = to
+		}
 		var batch []topicPost
 		err := s.rdb.WithContext(ctx).Table("posts").Select("posts.id, posts.thread_id, threads.group_id, posts.body").
 			Joins("JOIN threads ON threads.id = posts.thread_id").
-			Where("posts.created_at >= ? AND posts.created_at < ? AND posts.status = ? AND posts.id > ?", from, to, PostPublished, last).
-			Order("posts.id").Limit(5000).Scan(&batch).Error
+			Where("posts.created_at >= ? AND posts.created_at < ? AND posts.status = ?", start, end, PostPublished).
+			Scan(&batch).Error
 		if err != nil {
 			return err
 		}
 		if len(batch) == 0 {
-			return nil
+			continue
 		}
+		sort.Slice(batch, func(i, j int) bool { return batch[i].ID < batch[j].ID })
 		if err := fn(batch); err != nil {
 			return err
 		}
-		last = batch[len(batch)-1].ID
 	}
+	return nil
 }
 
 // countTerms counts, per group and term, the posts that mention it.
@@ -376,9 +381,13 @@ func (s *Store) foldTermDays(ctx context.Context, today time.Time) error {
 		}); err != nil {
 			return err
 		}
-		rows := make([]TermDay, 0, len(counts))
+		// Phrases one post a day mentioned are most of the distinct terms and say
+		// little: they are not kept (their baseline counts as zero). Words always are.
+		rows := make([]TermDay, 0, len(counts)/4)
 		for k, n := range counts {
-			rows = append(rows, TermDay{Day: day, GroupID: k.group, Term: k.term, Count: n})
+			if n >= 2 || !strings.Contains(k.term, " ") {
+				rows = append(rows, TermDay{Day: day, GroupID: k.group, Term: k.term, Count: n})
+			}
 		}
 		err := s.tx(ctx, func(tx *gorm.DB) error {
 			if err := tx.Where("day = ?", day).Delete(&TermDay{}).Error; err != nil {

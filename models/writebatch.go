@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"sync/atomic"
 
 	"gorm.io/gorm"
 )
@@ -43,6 +44,8 @@ type writeBatcher struct {
 	reqs chan *writeReq
 	quit chan struct{}
 	done chan struct{}
+	// commits and txs count shared commits and the transactions in them.
+	commits, txs atomic.Int64
 }
 
 func newWriteBatcher(s *Store) *writeBatcher {
@@ -135,6 +138,8 @@ func (b *writeBatcher) run(batch []*writeReq) {
 	if len(live) == 0 {
 		return
 	}
+	b.commits.Add(1)
+	b.txs.Add(int64(len(live)))
 	s := b.s
 	var pool gorm.ConnPool
 	err := s.db.Transaction(func(tx *gorm.DB) error {
