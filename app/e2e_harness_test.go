@@ -78,13 +78,12 @@ func requireBrowser(t *testing.T) string {
 
 // browser is one headless Chromium process serving one test.
 type browser struct {
-	t         *testing.T
-	ta        *testApp
-	ctx       context.Context // the first tab's context; owns the browser
-	output    *syncBuffer     // what Chromium printed, for failures
-	artifacts string
-	mu        sync.Mutex
-	tabs      []*tab
+	t      *testing.T
+	ta     *testApp
+	ctx    context.Context // the first tab's context; owns the browser
+	output *syncBuffer     // what Chromium printed, for failures
+	mu     sync.Mutex
+	tabs   []*tab
 }
 
 // syncBuffer is a goroutine-safe bytes buffer with a size cap.

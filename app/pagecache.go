@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -48,7 +49,7 @@ type cachedPage struct {
 	// The whole page as a visitor without cookies sees it, rendered once, with
 	// csrfPlaceholder where the token goes, and the banners it shows.
 	mu      sync.Mutex
-	html    []byte
+	html    [][]byte // the page split at the placeholder
 	banners []int64
 }
 
@@ -206,8 +207,8 @@ func (h *handler) respondCached(c echo.Context, name string, e *cachedPage) erro
 		ids[i] = bs[i].ID
 	}
 	e.mu.Lock()
-	body := e.html
-	if body == nil || !slices.Equal(ids, e.banners) {
+	parts := e.html
+	if parts == nil || !slices.Equal(ids, e.banners) {
 		t, ok := h.render.pages[name]
 		if !ok {
 			e.mu.Unlock()
@@ -220,11 +221,32 @@ func (h *handler) respondCached(c echo.Context, name string, e *cachedPage) erro
 			e.mu.Unlock()
 			return fmt.Errorf("app: render %s: %w", name, err)
 		}
-		body, e.html, e.banners = buf.Bytes(), buf.Bytes(), ids
+		parts = bytes.Split(buf.Bytes(), csrfPlaceholder)
+		e.html, e.banners = parts, ids
 	}
 	e.mu.Unlock()
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.HTMLBlob(http.StatusOK, bytes.ReplaceAll(body, csrfPlaceholder, []byte(csrfToken(c))))
+	// Write the parts around this visitor's token: no copy of the page per request.
+	token := []byte(csrfToken(c))
+	n := (len(parts) - 1) * len(token)
+	for _, p := range parts {
+		n += len(p)
+	}
+	res := c.Response()
+	res.Header().Set("Cache-Control", "no-store")
+	res.Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	res.Header().Set(echo.HeaderContentLength, strconv.Itoa(n))
+	res.WriteHeader(http.StatusOK)
+	for i, p := range parts {
+		if i > 0 {
+			if _, err := res.Write(token); err != nil {
+				return nil
+			}
+		}
+		if _, err := res.Write(p); err != nil {
+			return nil // the client went away
+		}
+	}
+	return nil
 }
 
 // hasCookie reports whether the request carries the named cookie.

@@ -177,7 +177,6 @@ func (s *Store) Dashboard(ctx context.Context, v *Viewer, f DashboardFilter) (*D
 		"SUM(questions) AS questions, SUM(posts) AS posts").Where("hour >= ?", from).Group("group_id").Scan(&sums).Error; err != nil {
 		return nil, wrapErr("dashboard", err)
 	}
-	println("T sums", time.Since(now).String())
 	var actives []struct {
 		GroupID int64
 		N       int
@@ -186,7 +185,6 @@ func (s *Store) Dashboard(ctx context.Context, v *Viewer, f DashboardFilter) (*D
 		Where("hour >= ?", from).Group("group_id").Scan(&actives).Error; err != nil {
 		return nil, wrapErr("dashboard", err)
 	}
-	println("T actives", time.Since(now).String())
 	var answers []StatDuration
 	if err := scope(db.Model(&StatDuration{}), "group_id").Select("group_id", "seconds").
 		Where("kind = ? AND at >= ?", DurationAnswer, from).Find(&answers).Error; err != nil {
@@ -231,7 +229,6 @@ func (s *Store) Dashboard(ctx context.Context, v *Viewer, f DashboardFilter) (*D
 	d.Totals.AnsweredShare = share(d.Totals.Answered, d.Totals.Questions)
 	d.Totals.MedianAnswerSeconds = percentile(all, 50)
 
-	println("T answers", time.Since(now).String())
 	// The chart: posts and new members per bucket.
 	var hours []struct {
 		Hour       time.Time
@@ -254,7 +251,6 @@ func (s *Store) Dashboard(ctx context.Context, v *Viewer, f DashboardFilter) (*D
 		}
 	}
 
-	println("T chart", time.Since(now).String())
 	if err := s.dashboardQueue(ctx, db, d, scope, from, now); err != nil {
 		return nil, err
 	}
@@ -262,7 +258,6 @@ func (s *Store) Dashboard(ctx context.Context, v *Viewer, f DashboardFilter) (*D
 	for _, g := range groups {
 		ids = append(ids, g.ID)
 	}
-	println("T queue", time.Since(now).String())
 	if d.Topics, err = s.emergingTopics(ctx, db, ids); err != nil {
 		return nil, err
 	}

@@ -214,6 +214,10 @@ func (s *Store) Migrate() error {
 	if err := s.migrateNotify(context.Background()); err != nil {
 		return err
 	}
+	// Indexes for the hot read paths at scale (see scale_indexes.go).
+	if err := s.migrateScaleIndexes(context.Background()); err != nil {
+		return err
+	}
 	return nil
 }
 

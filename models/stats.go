@@ -79,6 +79,8 @@ const statBatch = 50000
 // not own: posts by time (emerging topics), crisis items by time, decisions by time.
 func (s *Store) migrateStats(ctx context.Context) error {
 	for _, q := range []string{
+		// An index of an earlier version: the planner preferred it to the hour range.
+		"DROP INDEX IF EXISTS idx_stat_hours_group_id",
 		"CREATE INDEX IF NOT EXISTS idx_posts_created_at ON posts (created_at)",
 		"CREATE INDEX IF NOT EXISTS idx_queue_items_lane_created ON queue_items (lane, created_at)",
 		"CREATE INDEX IF NOT EXISTS idx_queue_items_status_resolved ON queue_items (status, resolved_at)",
@@ -259,8 +261,12 @@ func (s *Store) foldPosts(ctx context.Context, tx *gorm.DB, from, to int64) erro
 		GroupID    int64
 		AskedAt    time.Time
 		AnsweredAt time.Time
+		// Recorded is the thread's own record of the wait (Thread.ClinicianAnswerSeconds),
+		// preferred when set; older threads have none.
+		Recorded *int64
 	}
-	err = tx.Table("posts").Select("posts.thread_id, threads.group_id, threads.created_at AS asked_at, posts.created_at AS answered_at").
+	err = tx.Table("posts").Select("posts.thread_id, threads.group_id, threads.created_at AS asked_at, posts.created_at AS answered_at, " +
+		"threads.clinician_answer_seconds AS recorded").
 		Joins("JOIN threads ON threads.id = posts.thread_id").
 		Where("posts.id > ? AND posts.id <= ? AND posts.clinician_id IS NOT NULL AND threads.kind = ?", from, to, KindQuestion).
 		Order("posts.id").Scan(&answers).Error
@@ -274,8 +280,11 @@ func (s *Store) foldPosts(ctx context.Context, tx *gorm.DB, from, to int64) erro
 			continue
 		}
 		seen[a.ThreadID] = true
-		ds = append(ds, StatDuration{Kind: DurationAnswer, RefID: a.ThreadID, GroupID: a.GroupID, At: a.AskedAt.UTC(),
-			Seconds: int64(max(a.AnsweredAt.Sub(a.AskedAt), 0) / time.Second)})
+		secs := int64(max(a.AnsweredAt.Sub(a.AskedAt), 0) / time.Second)
+		if a.Recorded != nil {
+			secs = *a.Recorded
+		}
+		ds = append(ds, StatDuration{Kind: DurationAnswer, RefID: a.ThreadID, GroupID: a.GroupID, At: a.AskedAt.UTC(), Seconds: secs})
 	}
 	if len(ds) > 0 {
 		return tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(ds, 500).Error
