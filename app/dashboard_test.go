@@ -77,6 +77,22 @@ func TestDashboardHTTP(t *testing.T) {
 			t.Errorf("%s: %s answered %d, want %d", c.name, c.path, got, c.want)
 		}
 	}
+	// Emerging topics, on the page with their counts, trend chart and links.
+	for _, body := range []string{"A rash on my arms", "Same rash here", "The rash itches"} {
+		modReply(t, w.bob, w.threadID, body)
+	}
+	if err := w.ta.store.RefreshTopics(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	page := w.modA.getHTML("/groups/group-a/dashboard").mustStatus(200).body
+	for _, want := range []string{"“rash”", `id="chart-topic-0-t"`, "/threads/" + strconv.FormatInt(w.threadID, 10) + "#post-"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the group dashboard lacks %q", want)
+		}
+	}
+	if strings.Contains(w.modB.getHTML("/groups/group-b/dashboard").mustStatus(200).body, "“rash”") {
+		t.Error("group A's topics show on group B's dashboard")
+	}
 	// No user id in the moderator's JSON.
 	if body := w.modA.get("/groups/group-a/dashboard").body; userIDPattern.MatchString(body) {
 		t.Errorf("the group dashboard carries a user id: %s", body)

@@ -265,7 +265,7 @@ func (s *Store) foldPosts(ctx context.Context, tx *gorm.DB, from, to int64) erro
 		// preferred when set; older threads have none.
 		Recorded *int64
 	}
-	err = tx.Table("posts").Select("posts.thread_id, threads.group_id, threads.created_at AS asked_at, posts.created_at AS answered_at, " +
+	err = tx.Table("posts").Select("posts.thread_id, threads.group_id, threads.created_at AS asked_at, posts.created_at AS answered_at, "+
 		"threads.clinician_answer_seconds AS recorded").
 		Joins("JOIN threads ON threads.id = posts.thread_id").
 		Where("posts.id > ? AND posts.id <= ? AND posts.clinician_id IS NOT NULL AND threads.kind = ?", from, to, KindQuestion).
