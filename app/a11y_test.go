@@ -2,8 +2,10 @@ package app
 
 // Accessibility of every page type, in a real browser: axe-core (vendored in
 // testdata/axe-core) finds no serious or critical violation of WCAG 2.0, 2.1 and 2.2
-// A/AA, in the light and the dark colour scheme with every <details> open; the skip
-// link is the first stop of the keyboard and moves focus to the content.
+// A/AA or of axe's best practices, with every <details> open, in the light colour
+// scheme and (for pages covering every component, darkPages) the dark one; the skip
+// link is the first stop of the keyboard and moves focus to the content; each page
+// has one h1. Moderate and minor findings are logged.
 
 import (
 	"fmt"
@@ -30,6 +32,8 @@ type a11yPage struct {
 	status int64 // expected status; 0 means 200
 }
 
+// TestBrowserAccessibility checks every page type as a visitor, a member, a group's
+// moderator, an admin and a clinician. GET routes it does not visit are logged.
 func TestBrowserAccessibility(t *testing.T) {
 	if os.Getenv("HAVEN_TEST_POSTGRES") != "" && os.Getenv("HAVEN_A11Y_ON_POSTGRES") == "" {
 		// The pages are the same templates on either database, and this is the slowest

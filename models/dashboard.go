@@ -181,8 +181,8 @@ func (s *Store) Dashboard(ctx context.Context, v *Viewer, f DashboardFilter) (*D
 		GroupID int64
 		N       int
 	}
-	if err := scope(db.Model(&StatMemberHour{}), "group_id").Select("group_id, COUNT(DISTINCT membership_id) AS n").
-		Where("hour >= ?", from).Group("group_id").Scan(&actives).Error; err != nil {
+	if err := scope(db.Model(&StatMemberLast{}), "group_id").Select("group_id, COUNT(*) AS n").
+		Where("last_hour >= ?", from).Group("group_id").Scan(&actives).Error; err != nil {
 		return nil, wrapErr("dashboard", err)
 	}
 	var answers []StatDuration

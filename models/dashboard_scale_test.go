@@ -3,6 +3,7 @@ package models
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -19,6 +20,9 @@ func TestDashboardAtScale(t *testing.T) {
 		t.Skip("set HAVEN_SCALE_POSTS to run")
 	}
 	dsn, reuse := os.Getenv("HAVEN_SCALE_DB"), true
+	if _, err := os.Stat(dsn); dsn != "" && err != nil {
+		reuse = false // seed it, and keep it for the next run
+	}
 	if dsn == "" {
 		dsn, reuse = TestDSN(t), false
 		if dsn == ":memory:" {
@@ -60,7 +64,7 @@ func TestDashboardAtScale(t *testing.T) {
 	var g Group
 	s.db.Order("member_count DESC").First(&g)
 	for _, f := range []DashboardFilter{{Period: Period24h}, {Period: Period7d}, {Period: Period30d}, {Period: Period30d, Group: g.Slug}} {
-		var worst time.Duration
+		var took []time.Duration
 		var d *Dashboard
 		for range 5 {
 			t0 := time.Now()
@@ -68,9 +72,12 @@ func TestDashboardAtScale(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			worst = max(worst, time.Since(t0))
+			took = append(took, time.Since(t0))
 		}
-		t.Logf("dashboard %s group=%q: worst of 5 %v (%d posts, %d active, %d topics)", f.Period, f.Group, worst, d.Totals.Posts, d.Totals.Active, len(d.Topics))
+		slices.Sort(took)
+		worst := took[len(took)-1]
+		t.Logf("dashboard %s group=%q: median of 5 %v, worst %v (%d posts, %d active, %d topics)", f.Period, f.Group, took[2], worst,
+			d.Totals.Posts, d.Totals.Active, len(d.Topics))
 		if worst > 300*time.Millisecond {
 			t.Errorf("dashboard %+v took %v, over 300 ms", f, worst)
 		}

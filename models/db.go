@@ -232,7 +232,7 @@ func allModels() []any {
 		&Announcement{}, &AnnouncementDismissal{}, &GroupResource{},
 		&AuditEntry{},
 		// The dashboard's counters and emerging topics (see stats.go, topics.go).
-		&StatHour{}, &StatMemberHour{}, &StatReasonHour{}, &StatDuration{}, &StatCursor{},
+		&StatHour{}, &StatMemberLast{}, &StatReasonHour{}, &StatDuration{}, &StatCursor{},
 		&TermDay{}, &EmergingTopic{},
 		&JobRun{},
 		&ScrapingAlert{},

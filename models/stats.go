@@ -15,7 +15,7 @@ import (
 // and group, following id cursors: each tick reads only the posts, threads,
 // memberships, reports and decisions written since the last one, so its cost does not
 // grow with the size of the forum. A dashboard for 30 days then sums at most
-// 720 rows per group.
+// 720 rows per group, and active members are an index range of StatMemberLast.
 
 // StatHour holds one group's activity in one UTC hour.
 type StatHour struct {
@@ -27,12 +27,13 @@ type StatHour struct {
 	Posts      int       `gorm:"not null;default:0"`
 }
 
-// StatMemberHour records that a membership posted in a group in an hour, so that
-// active members over a period are counted once.
-type StatMemberHour struct {
-	Hour         time.Time `gorm:"primaryKey"`
-	GroupID      int64     `gorm:"primaryKey"`
-	MembershipID int64     `gorm:"primaryKey"`
+// StatMemberLast is the last hour in which a membership posted. The active members
+// of a period that ends now are then a count over an index range, however long the
+// period, with no DISTINCT over per-hour rows.
+type StatMemberLast struct {
+	MembershipID int64     `gorm:"primaryKey;autoIncrement:false"`
+	GroupID      int64     `gorm:"not null;index:idx_stat_member_last,priority:2"`
+	LastHour     time.Time `gorm:"not null;index:idx_stat_member_last,priority:1"`
 }
 
 // StatReasonHour counts the reports and automatic flags of one reason (lane) in a
@@ -228,29 +229,31 @@ func (s *Store) foldPosts(ctx context.Context, tx *gorm.DB, from, to int64) erro
 	if err := s.addHours(tx, rows, func(h *StatHour, r hourCount) { h.Posts = r.N }, "posts"); err != nil {
 		return err
 	}
-	// Active members: who posted, once per hour.
+	// Active members: the last hour each membership posted.
 	var active []struct {
-		Hour         string
 		GroupID      int64
 		MembershipID int64
+		Hour         string
 	}
-	err = tx.Table("posts").Select(s.hourExpr("posts.created_at")+" AS hour, threads.group_id, posts.membership_id").
+	err = tx.Table("posts").Select("threads.group_id, posts.membership_id, MAX("+s.hourExpr("posts.created_at")+") AS hour").
 		Joins("JOIN threads ON threads.id = posts.thread_id").
 		Where("posts.id > ? AND posts.id <= ? AND posts.membership_id IS NOT NULL", from, to).
-		Group("1, threads.group_id, posts.membership_id").Scan(&active).Error
+		Group("threads.group_id, posts.membership_id").Scan(&active).Error
 	if err != nil {
 		return err
 	}
-	ms := make([]StatMemberHour, 0, len(active))
+	ms := make([]StatMemberLast, 0, len(active))
 	for _, a := range active {
 		h, err := parseHour(a.Hour)
 		if err != nil {
 			return err
 		}
-		ms = append(ms, StatMemberHour{Hour: h, GroupID: a.GroupID, MembershipID: a.MembershipID})
+		ms = append(ms, StatMemberLast{MembershipID: a.MembershipID, GroupID: a.GroupID, LastHour: h})
 	}
 	if len(ms) > 0 {
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(ms, 500).Error; err != nil {
+		later := "CASE WHEN excluded.last_hour > stat_member_lasts.last_hour THEN excluded.last_hour ELSE stat_member_lasts.last_hour END"
+		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "membership_id"}},
+			DoUpdates: clause.Assignments(map[string]any{"last_hour": gorm.Expr(later)})}).CreateInBatches(ms, 500).Error; err != nil {
 			return err
 		}
 	}
