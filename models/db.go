@@ -193,11 +193,64 @@ func (s *Store) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
-// Migrate creates or updates every table and index.
+// Migrate creates or updates every table and index. The table definitions are
+// checked once per build of Haven (see schema.go); the rest is cheap and always runs.
 func (s *Store) Migrate() error {
-	if err := s.db.AutoMigrate(allModels()...); err != nil {
+	ctx := context.Background()
+	fp := buildFingerprint()
+	if fp == "" || s.migratedBy(ctx) != fp {
+		if err := s.autoMigrate(); err != nil {
+			return err
+		}
+		if fp != "" {
+			if err := s.markMigrated(ctx, fp); err != nil {
+				return err
+			}
+		}
+	}
+	return s.migrateRaw()
+}
+
+// autoMigrate brings every table up to its model. On SQLite, GORM changes a column or
+// constraint by copying the table and dropping the old one; with foreign keys on, that
+// drop would cascade and delete every row that references the table (every post of
+// every thread), so foreign keys are off while it runs and checked afterwards.
+func (s *Store) autoMigrate() error {
+	err := s.withoutForeignKeys(func(db *gorm.DB) error { return db.AutoMigrate(allModels()...) })
+	if err != nil {
 		return fmt.Errorf("models: migrate: %w", err)
 	}
+	return nil
+}
+
+// withoutForeignKeys runs a schema change with SQLite's foreign keys off, then checks
+// that every reference still holds. On PostgreSQL it just runs fn.
+func (s *Store) withoutForeignKeys(fn func(db *gorm.DB) error) error {
+	if s.dialect != "sqlite" {
+		return fn(s.db)
+	}
+	if err := s.db.Exec("PRAGMA foreign_keys = OFF").Error; err != nil {
+		return err
+	}
+	err := fn(s.db)
+	if on := s.db.Exec("PRAGMA foreign_keys = ON").Error; err == nil {
+		err = on
+	}
+	if err != nil {
+		return err
+	}
+	var broken []map[string]any
+	if err := s.db.Raw("PRAGMA foreign_key_check").Scan(&broken).Error; err != nil {
+		return err
+	}
+	if len(broken) > 0 {
+		return fmt.Errorf("%d rows break a foreign key, e.g. %v", len(broken), broken[0])
+	}
+	return nil
+}
+
+// migrateRaw runs the migrations GORM does not express: raw indexes, data fixes.
+func (s *Store) migrateRaw() error {
 	// The full-text index is raw SQL (an FTS4 table, or a tsvector table): see search.go.
 	if err := s.migrateSearch(context.Background()); err != nil {
 		return err
