@@ -5,6 +5,7 @@
 //	haven [serve]                        run the web server (the default)
 //	haven migrate                        create or update the database tables
 //	haven seed                           add demo content to an empty database
+//	haven seed --scale [--posts N …]     add a large generated dataset, for benchmarks
 //	haven admin grant PROVIDER SUBJECT   make the user behind a sign-in an admin
 //	haven backup FILE                    copy the database to FILE while Haven runs
 //	haven restore FILE                   replace the database with a backup (Haven stopped)
@@ -15,7 +16,9 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -70,10 +73,18 @@ func run(args []string) error {
 		return err
 	}
 	defer store.Close()
+	ctx := context.Background()
+	if cmd == "backup" {
+		// A copy of the database as it is: no migration first.
+		if err := store.Backup(ctx, cfg.Database, args[0]); err != nil {
+			return err
+		}
+		log.Info("backup written", "file", args[0])
+		return nil
+	}
 	if err := store.Migrate(); err != nil {
 		return err
 	}
-	ctx := context.Background()
 	switch cmd {
 	case "migrate":
 		log.Info("database migrated", "database", cfg.Database)
@@ -89,12 +100,6 @@ func run(args []string) error {
 		if !seeded {
 			log.Info("the database already has groups; demo content not added")
 		}
-		return nil
-	case "backup":
-		if err := store.Backup(ctx, cfg.Database, args[0]); err != nil {
-			return err
-		}
-		log.Info("backup written", "file", args[0])
 		return nil
 	case "admin":
 		if len(args) != 3 || args[0] != "grant" {
@@ -156,4 +161,28 @@ func newLogger(level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// seedScale runs "haven seed --scale [--groups N --members N --threads N --posts N]":
+// a large generated dataset for benchmarks (see models.SeedScale).
+func seedScale(ctx context.Context, store *models.Store, log *slog.Logger, args []string) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	scale := fs.Bool("scale", false, "generate a large dataset for benchmarks")
+	o := models.ScaleOptions{Progress: os.Stderr}
+	fs.IntVar(&o.Groups, "groups", 1000, "groups")
+	fs.IntVar(&o.Members, "members", 100000, "members (users; each joins one to four groups)")
+	fs.IntVar(&o.Threads, "threads", 200000, "threads")
+	fs.IntVar(&o.Posts, "posts", 2000000, "posts, opening posts included")
+	fs.Uint64Var(&o.Seed, "seed", 0, "random seed, for a reproducible dataset")
+	if err := fs.Parse(args); err != nil || !*scale || fs.NArg() > 0 {
+		return errors.New("usage: haven seed --scale [--groups 1000] [--members 100000] [--threads 200000] [--posts 2000000] [--seed N]")
+	}
+	res, err := store.SeedScale(ctx, o)
+	if err != nil {
+		return err
+	}
+	log.Info("scale dataset added", "groups", res.Groups, "users", res.Users, "memberships", res.Memberships,
+		"threads", res.Threads, "posts", res.Posts, "reactions", res.Reactions, "took", res.Took.Round(1e6).String())
+	return nil
 }

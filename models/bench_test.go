@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -37,9 +36,6 @@ func benchStore(b *testing.B, o ScaleOptions) *Store {
 		b.Fatal(err)
 	}
 	o.Seed = 1
-	if os.Getenv("BENCH_CACHE") != "" {
-		s.db.Exec("PRAGMA cache_size = " + os.Getenv("BENCH_CACHE"))
-	}
 	if _, err := s.SeedScale(context.Background(), o); err != nil {
 		b.Fatal(err)
 	}

@@ -210,7 +210,7 @@ func (s *Store) ClinicianList(ctx context.Context, v *Viewer, status string, pag
 		return nil, false, &ValidationError{Fields: map[string]string{"status": "choose pending, verified, rejected or expired"}}
 	}
 	// Pending first (oldest waiting first), then the most recently changed.
-	q = q.Order(fmt.Sprintf("CASE WHEN status = '%s' THEN 0 ELSE 1 END", ClinicianPending)).
+	q = q.Order("CASE WHEN status = 'pending' THEN 0 ELSE 1 END").
 		Order("CASE WHEN status = 'pending' THEN updated_at END ASC").Order("updated_at DESC").Order("id")
 	var cs []Clinician
 	if err := q.Offset((page - 1) * PageSize).Limit(PageSize + 1).Find(&cs).Error; err != nil {

@@ -1,8 +1,8 @@
 -- wrk script: every request is a new reply (Markdown, detectors, counters, search
 -- index, notifications) by one of many members, to one of several threads.
 --   MEMBERS=/tmp/members.tsv THREADS=12,15,20 \
---     wrk -t2 -c32 -d10s -s bench/post.lua http://127.0.0.1:18080
--- MEMBERS holds "COOKIE-HEADER<TAB>CSRF" lines (see bench/members.sh).
+--     wrk -t2 -c32 -d10s -s app/benchserver/post.lua http://127.0.0.1:18080
+-- MEMBERS holds "COOKIE-HEADER<TAB>CSRF" lines (see app/benchserver/members.sh).
 local members, threads = {}, {}
 local n = 0
 

@@ -2,7 +2,7 @@
 # Signs in N local-mode members (bench1…benchN) on a running Haven, joins each to
 # the group SLUG, and prints one line per member for post.lua and wrk -H:
 #   COOKIE-HEADER<TAB>CSRF-TOKEN
-# Usage: bench/members.sh http://127.0.0.1:18080 SLUG N > /tmp/members.tsv
+# Usage: app/benchserver/members.sh http://127.0.0.1:18080 SLUG N > /tmp/members.tsv
 set -euo pipefail
 base=$1 slug=$2 n=${3:-32}
 jar=$(mktemp)

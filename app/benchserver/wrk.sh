@@ -2,7 +2,7 @@
 # Runs wrk against one URL of a running Haven and prints requests/s, p50/p99 latency
 # and the server's CPU time per request (from /proc), which, unlike requests/s, does
 # not depend on what else the machine is doing.
-# Usage: bench/wrk.sh PID URL [extra wrk args, e.g. -H "Cookie: …"]
+# Usage: app/benchserver/wrk.sh PID URL [extra wrk args, e.g. -H "Cookie: …"]
 set -euo pipefail
 pid=$1 url=$2
 shift 2
