@@ -271,6 +271,10 @@ func TestAnnouncementEventsRespectVisibility(t *testing.T) {
 	defer stop()
 	announce(t, f.cmo, map[string]any{"group": "carers", "title": "Carers only", "body": "private"})
 	nothing(t, ch)
+	// Not on any page until it starts, so not streamed either.
+	announce(t, f.admin, map[string]any{"title": "Not yet", "body": "later",
+		"starts_at": time.Now().UTC().Add(time.Hour).Format(time.RFC3339)})
+	nothing(t, ch)
 	a := announce(t, f.admin, map[string]any{"title": "For all", "body": "hello", "severity": "urgent"})
 	e := next(t, ch)
 	if e.name != "announcement" || !strings.Contains(e.data, fmt.Sprintf(`"id":%d`, int(a["id"].(float64)))) {

@@ -48,8 +48,12 @@ type targetJSON struct {
 func newItemJSON(v *models.Viewer, it *models.QueueItem, g *models.Group, excerpt string) itemJSON {
 	now := time.Now()
 	claimed := it.ClaimedBy != nil && it.ClaimExpiresAt != nil && now.Before(*it.ClaimExpiresAt)
+	targetID := it.TargetID
+	if it.TargetType == models.TargetMembership || it.TargetType == models.TargetJoin {
+		targetID = 0 // a membership id: the member is named by pseudonym only
+	}
 	return itemJSON{ID: it.ID, Lane: it.Lane, Status: it.Status, Group: groupRef{g.Slug, g.Name},
-		Target:      targetJSON{Type: it.TargetType, ID: it.TargetID, Excerpt: excerpt},
+		Target:      targetJSON{Type: it.TargetType, ID: targetID, Excerpt: excerpt},
 		ReportCount: it.ReportCount, Score: it.Score, CreatedAt: it.CreatedAt, DeadlineAt: it.DeadlineAt,
 		Overdue: it.Overdue(now), Claimed: claimed, ClaimedByMe: claimed && *it.ClaimedBy == v.UserID(),
 		Escalated: it.Escalated, Appeal: it.AppealOfID != nil, Resolution: it.Resolution, Version: it.Version}

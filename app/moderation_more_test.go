@@ -251,7 +251,7 @@ func TestJoinRequestDeclinedFromQueueHTML(t *testing.T) {
 	if status != "pending" {
 		t.Fatalf("dave: %q", status)
 	}
-	it := modItem(t, w.modC, "join_request", modFindJoin(t, w.modC, dp))
+	it := modFindJoin(t, w.modC, dp)
 	q := w.modC.getHTML("/moderation/queue").mustStatus(200)
 	if !strings.Contains(q.body, "Join request") || !strings.Contains(q.body, dp+" asks to join") {
 		t.Fatal("the queue page does not list the join request")

@@ -468,7 +468,7 @@ func TestJoinRequestsInQueueHTTP(t *testing.T) {
 		t.Fatalf("dave: %q", status)
 	}
 	ep, _ := modJoin(t, erin, "group-c")
-	it := modItem(t, w.modC, "join_request", modFindJoin(t, w.modC, dp))
+	it := modFindJoin(t, w.modC, dp)
 	if it.Lane != "other" || !strings.Contains(it.Target.Excerpt, dp) {
 		t.Fatalf("join item %+v", it)
 	}
@@ -507,16 +507,16 @@ func TestJoinRequestsInQueueHTTP(t *testing.T) {
 	}
 }
 
-// modFindJoin returns the membership id of the open join request by pseudonym in c's queue.
-func modFindJoin(t *testing.T, c *client, pseudonym string) int64 {
+// modFindJoin returns the open join request by pseudonym in c's queue.
+func modFindJoin(t *testing.T, c *client, pseudonym string) itemJSON {
 	t.Helper()
 	for _, i := range modQueue(t, c, "").Items {
 		if i.Target.Type == "join_request" && strings.HasPrefix(i.Target.Excerpt, pseudonym+" ") {
-			return i.Target.ID
+			return i
 		}
 	}
 	t.Fatalf("no join request from %s in the queue", pseudonym)
-	return 0
+	return itemJSON{}
 }
 
 func TestModerationPagesHTML(t *testing.T) {

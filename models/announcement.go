@@ -223,7 +223,10 @@ func (s *Store) CreateAnnouncement(ctx context.Context, v *Viewer, in Announceme
 	if an.GroupID != nil {
 		e.GroupID = *an.GroupID
 	}
-	s.publish(ctx, e)
+	if !now.Before(an.StartsAt) {
+		// A scheduled announcement is not on any page yet, so it is not streamed either.
+		s.publish(ctx, e)
+	}
 	if postEvent != nil {
 		s.publish(ctx, *postEvent)
 	}

@@ -286,7 +286,7 @@ func screenEdit(p *Post, a *GroupAccess, in PostEdit) (*Post, error) {
 	}
 	f := &Post{Status: p.Status, StatusReason: p.StatusReason}
 	hold := func(why, reason, notice string) {
-		if f.Status == PostPublished {
+		if f.Status == PostPublished && !p.Crisis { // crisis posts are answered, never hidden
 			f.Status, f.StatusReason, f.heldFor = PostHeld, reason, why
 			f.Notices = append(f.Notices, Notice{Kind: NoticeHeld, Reason: notice})
 		}
