@@ -48,8 +48,13 @@ func (s *Store) Appeal(ctx context.Context, v *Viewer, postID int64, in AppealIn
 		if p.MembershipID == nil || a.Membership == nil || *p.MembershipID != a.Membership.ID {
 			return ErrNotFound
 		}
-		q := tx.Where("target_type = ? AND target_id = ? AND status = ? AND appeal_of_id IS NULL AND resolution IN ?",
-			TargetPost, p.ID, ItemResolved, appealableActions).Order("resolved_at DESC, id DESC")
+		// A decision about the thread (its removal, say) is a decision about its opening post.
+		target := tx.Where("target_type = ? AND target_id = ?", TargetPost, p.ID)
+		if op, err := openingPost(ctx, tx, p.ThreadID); err == nil && op.ID == p.ID {
+			target = target.Or("target_type = ? AND target_id = ?", TargetThread, p.ThreadID)
+		}
+		q := tx.Where(target).Where("status = ? AND appeal_of_id IS NULL AND resolution IN ?",
+			ItemResolved, appealableActions).Order("resolved_at DESC, id DESC")
 		if s.dialect == "postgres" {
 			// Two appeals sent at once wait for each other here; the second then sees the first.
 			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
@@ -106,14 +111,25 @@ func (s *Store) AppealStates(ctx context.Context, v *Viewer, tp *ThreadPage) (ma
 	if len(ids) == 0 {
 		return out, nil
 	}
+	db := s.rdb.WithContext(ctx)
+	target := db.Where("target_type = ? AND target_id IN ?", TargetPost, ids)
+	for _, id := range ids {
+		if id == tp.OpeningPostID {
+			// A decision about the thread is one about its opening post (see Appeal).
+			target = target.Or("target_type = ? AND target_id = ?", TargetThread, tp.Thread.ID)
+		}
+	}
 	var items []QueueItem
-	err := s.rdb.WithContext(ctx).Select("id", "target_id", "status", "resolution", "appeal_of_id").
-		Where("target_type = ? AND target_id IN ? AND (appeal_of_id IS NOT NULL OR (status = ? AND resolution IN ?))",
-			TargetPost, ids, ItemResolved, appealableActions).Order("id").Find(&items).Error
+	err := db.Select("id", "target_type", "target_id", "status", "resolution", "appeal_of_id").Where(target).
+		Where("appeal_of_id IS NOT NULL OR (status = ? AND resolution IN ?)", ItemResolved, appealableActions).
+		Order("id").Find(&items).Error
 	if err != nil {
 		return nil, wrapErr("appeal states", err)
 	}
 	for _, it := range items {
+		if it.TargetType == TargetThread {
+			it.TargetID = tp.OpeningPostID
+		}
 		switch {
 		case it.AppealOfID == nil:
 			if out[it.TargetID] == "" {
@@ -151,7 +167,7 @@ func (s *Store) decideAppeal(ctx context.Context, tx *gorm.DB, v *Viewer, it *Qu
 		return err
 	}
 	var orig QueueItem
-	if err := tx.Select("id", "resolution").First(&orig, *it.AppealOfID).Error; err != nil {
+	if err := tx.Select("id", "target_type", "target_id", "resolution").First(&orig, *it.AppealOfID).Error; err != nil {
 		return err
 	}
 	m := p.Membership
@@ -168,6 +184,13 @@ func (s *Store) decideAppeal(ctx context.Context, tx *gorm.DB, v *Viewer, it *Qu
 				return err
 			}
 			text = "A moderator reviewed your appeal and restored your post."
+			if orig.TargetType == TargetThread && orig.Resolution == ActionRemove {
+				// Removing a thread locked it; restoring it opens it again.
+				if err := tx.Model(&Thread{}).Where("id = ?", orig.TargetID).Update("locked", false).Error; err != nil {
+					return err
+				}
+				text = "A moderator reviewed your appeal and restored your thread."
+			}
 		}
 		if orig.Resolution == ActionMute && m != nil && m.MutedUntil != nil {
 			if err := tx.Model(m).Update("muted_until", nil).Error; err != nil {

@@ -504,3 +504,51 @@ func TestReportTombstone(t *testing.T) {
 		t.Fatalf("reporting the thread of a deleted opening post: %v", err)
 	}
 }
+
+// A thread's removal is a decision about its opening post: its author appeals it once,
+// another moderator decides, and upholding the appeal restores and unlocks the thread.
+func TestAppealThreadRemoval(t *testing.T) {
+	f := newModFixture(t, VisibilityOpen)
+	s := f.s
+	it, err := s.ReportPost(ctx, f.reporters[0], f.post.ID, ReportInput{Reason: "misinformation", About: ReportAboutThread})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Resolve(ctx, f.mod, it.ID, ResolveInput{Action: ActionRemove, Reason: "Dangerous advice", Version: it.Version}); err != nil {
+		t.Fatal(err)
+	}
+	tp, err := s.ThreadPage(ctx, f.author, f.thread.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, err := s.AppealStates(ctx, f.author, tp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := states[f.post.ID]; got != AppealAvailable {
+		t.Fatalf("appeal state of the opening post %q, want %q", got, AppealAvailable)
+	}
+	ap, err := s.Appeal(ctx, f.author, f.post.ID, AppealInput{Note: "It was a question, not advice."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Appeal(ctx, f.author, f.post.ID, AppealInput{Note: "again"})
+	wantCode(t, err, ECONFLICT)
+	// The moderator who removed it may not decide the appeal.
+	if _, err := s.Resolve(ctx, f.mod, ap.ID, ResolveInput{Action: ActionApprove, Version: ap.Version}); err == nil {
+		t.Fatal("the deciding moderator decided the appeal of their own decision")
+	}
+	if _, err := s.Resolve(ctx, f.admin, ap.ID, ResolveInput{Action: ActionApprove, Reason: "Fair point", Version: ap.Version}); err != nil {
+		t.Fatal(err)
+	}
+	var op Post
+	s.db.First(&op, f.post.ID)
+	var th Thread
+	s.db.First(&th, f.thread.ID)
+	if op.Status != PostPublished || th.Locked {
+		t.Fatalf("after the upheld appeal: post %q, locked %v", op.Status, th.Locked)
+	}
+	if n := lastNotice(t, s, f.author); !strings.Contains(n, "restored your thread") {
+		t.Fatalf("author told %q", n)
+	}
+}
