@@ -76,6 +76,21 @@ func (r *renderer) funcs() template.FuncMap {
 		"field": func(errs map[string]string, name string) string {
 			return errs[name]
 		},
+		// dict passes named values to a partial: {{template "textarea" dict "Name" "body" …}}.
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
 	}
 }
 
