@@ -37,9 +37,22 @@ import (
 // (saturated, with a mild length normalisation). It deliberately uses only the row's own
 // counts, not index-wide statistics, which would let posts the caller may not read
 // influence the order. On PostgreSQL relevance is ts_rank over the weighted tsvector
-// (title A, body B). The bound keeps every search fast and predictable however common a
-// word is; the price is that on a very large forum an old post matching only common
-// words may fall outside the 500 newest matches.
+// (title A, body B).
+//
+// Cost: a search reads a bounded number of index entries, however common its words, so
+// that it costs about the same on a forum of 10,000 posts or 10 million. Only the newest
+// searchScanLimit matching posts of the whole forum are considered, and of those the
+// first searchCandidates the caller may read are ranked. SQLite's index stores its
+// doclists newest first (order=DESC) and the MATCH expression has no prefix queries, so
+// FTS4 reads them incrementally and stops at the limit instead of loading every match
+// (see ftsMatchText; a quoted phrase is still read whole, at the cost of its rarest
+// word). PostgreSQL walks post_search's primary key backwards, testing each document,
+// when the words are common, and reads the GIN index when they are rare. Snippets are
+// read for the page's posts only. The price: on a large forum an old post matching only
+// common words may fall outside the candidates. A search whose caller may read too few
+// of the newest matches (one small group, or a member of few private groups) reads on
+// past the limit until it has its candidates or runs out of matches: slower, but it
+// leaves nothing readable out.
 //
 // Snippets come from the stored plain text with sentinel characters around the matches
 // (FTS4 snippet(), ts_headline), which the plain text can never contain; they are turned
@@ -50,7 +63,7 @@ import (
 const (
 	MaxSearchQueryRunes = 200 // longer queries are a validation error
 	SearchPageSize      = 20  // results per page
-	searchCandidates    = 500 // the newest matches that are ranked
+	searchCandidates    = 500 // the newest readable matches that are ranked
 	searchMaxTerms      = 12  // words and phrases used from one query
 	searchTitleWeight   = 2.5 // a title hit counts this much more than a body hit
 )
@@ -198,41 +211,98 @@ func (s *Store) readableGroups(ctx context.Context, v *Viewer) ([]Group, error) 
 type searchCandidate struct {
 	PostID int64
 	Score  float64
-	Info   []byte // SQLite: matchinfo('pcyl')
 }
 
 // searchCandidates returns the newest matching published posts in the given groups
 // with their relevance.
 func (s *Store) searchCandidates(ctx context.Context, terms []searchTerm, groupIDs []int64) ([]searchCandidate, error) {
-	var cands []searchCandidate
-	db := s.rdb.WithContext(ctx)
-	if s.dialect == "postgres" {
-		// Ranked after the LIMIT, so that ts_rank runs on at most searchCandidates rows.
-		err := db.Raw(`WITH q AS (SELECT websearch_to_tsquery('english', ?) AS query),
-c AS (
-  SELECT ps.post_id, ps.document
-  FROM post_search ps
-  JOIN posts p ON p.id = ps.post_id
-  JOIN threads t ON t.id = p.thread_id
-  WHERE ps.document @@ (SELECT query FROM q) AND p.status = ? AND t.group_id IN ?
-  ORDER BY ps.post_id DESC
-  LIMIT ?)
-SELECT c.post_id, ts_rank(c.document, q.query) AS score FROM c CROSS JOIN q`,
-			tsQueryText(terms), PostPublished, groupIDs, searchCandidates).Scan(&cands).Error
+	cands, complete, err := s.searchCandidatesWithin(ctx, terms, groupIDs, searchScanLimit)
+	if err != nil || complete || len(cands) >= searchCandidates {
 		return cands, err
 	}
-	err := db.Raw(`SELECT post_search.docid AS post_id, matchinfo(post_search, 'pcyl') AS info
+	// Too few of the newest matches are readable here (a search limited to a small
+	// group, or a member of few groups): read further back, as far as it takes, so
+	// that no readable match is left out. This costs what a search cost before the
+	// scan limit, and only such searches pay it.
+	cands, _, err = s.searchCandidatesWithin(ctx, terms, groupIDs, 0)
+	return cands, err
+}
+
+// searchCandidatesWithin is searchCandidates among the newest scan matches of every
+// group (all of them when scan is 0); complete says that no match was left out.
+func (s *Store) searchCandidatesWithin(ctx context.Context, terms []searchTerm, groupIDs []int64, scan int) (cands []searchCandidate, complete bool, err error) {
+	db := s.rdb.WithContext(ctx)
+	if s.dialect == "postgres" {
+		// The newest scan matches (the planner walks the primary key backwards and
+		// tests each document when the words are common, or reads the GIN index when
+		// they are rare), then the first searchCandidates the caller may read, ranked
+		// after the LIMIT so that ts_rank runs on those rows only. The tsquery is written
+		// inline so that the planner can estimate how many rows match. LIMIT NULL is no
+		// limit.
+		var limit any
+		if scan > 0 {
+			limit = scan
+		}
+		err := db.Raw(`WITH c AS (
+  SELECT m.post_id, m.document
+  FROM (SELECT ps.post_id, ps.document FROM post_search ps
+    WHERE ps.document @@ websearch_to_tsquery('english', ?)
+    ORDER BY ps.post_id DESC
+    LIMIT ?) m
+  JOIN posts p ON p.id = m.post_id
+  JOIN threads t ON t.id = p.thread_id
+  WHERE p.status = ? AND t.group_id IN ?
+  ORDER BY m.post_id DESC
+  LIMIT ?)
+SELECT c.post_id, ts_rank(c.document, websearch_to_tsquery('english', ?)) AS score FROM c`,
+			tsQueryText(terms), limit, PostPublished, groupIDs, searchCandidates, tsQueryText(terms)).Scan(&cands).Error
+		return cands, scan == 0, err
+	}
+	// The index is read newest first and incrementally (see ftsTableSpec). The first
+	// query finds the oldest of the newest scan matches; the second walks the matches
+	// from the newest down to it, and stops once searchCandidates of them pass the
+	// status and group rules. matchinfo runs on those rows only.
+	match := ftsMatchText(terms)
+	var floor struct {
+		Oldest int64
+		N      int
+	}
+	if scan > 0 {
+		err := db.Raw(`SELECT COALESCE(MIN(docid), 0) AS oldest, COUNT(*) AS n FROM (SELECT docid FROM post_search
+  WHERE post_search MATCH ? ORDER BY docid DESC LIMIT ?)`, match, scan).Scan(&floor).Error
+		if err != nil {
+			return nil, false, err
+		}
+	}
+	complete = scan == 0 || floor.N < scan
+	rows, err := db.Raw(`SELECT post_search.docid AS post_id, matchinfo(post_search, 'pcyl') AS info
 FROM post_search
 JOIN posts p ON p.id = post_search.docid
 JOIN threads t ON t.id = p.thread_id
-WHERE post_search MATCH ? AND p.status = ? AND t.group_id IN ?
+WHERE post_search MATCH ? AND post_search.docid >= ? AND p.status = ? AND t.group_id IN ?
 ORDER BY post_search.docid DESC
-LIMIT ?`, ftsMatchText(terms), PostPublished, groupIDs, searchCandidates).Scan(&cands).Error
-	for i := range cands {
-		cands[i].Score = matchinfoScore(cands[i].Info)
+LIMIT ?`, match, floor.Oldest, PostPublished, groupIDs, searchCandidates).Rows()
+	if err != nil {
+		return nil, false, err
 	}
-	return cands, err
+	defer rows.Close()
+	// Scanned by hand: up to searchCandidates rows, on every search.
+	cands = make([]searchCandidate, 0, 64)
+	for rows.Next() {
+		var c searchCandidate
+		var info []byte
+		if err := rows.Scan(&c.PostID, &info); err != nil {
+			return nil, false, err
+		}
+		c.Score = matchinfoScore(info)
+		cands = append(cands, c)
+	}
+	return cands, complete, rows.Err()
 }
+
+// searchScanLimit is how many of the newest matches, in every group, a search reads
+// first to find its candidates (a variable for the tests).
+var searchScanLimit = 10000
 
 // matchinfoScore is the relevance of one row from FTS4 matchinfo('pcyl'): p phrases,
 // c columns (title, body), y the hits of each phrase in each column, l each column's
@@ -370,11 +440,12 @@ WHERE ps.post_id IN ?`, opts, opts, tsQueryText(terms), ids).Scan(&rows).Error
 	} else {
 		// snippet(table, start, stop, ellipsis, column, tokens): the whole title
 		// (at most 200 characters), and up to 32 tokens of the body around the matches.
+		// The docid range stops FTS4's newest-first walk at the page's oldest post.
 		err = db.Raw(`SELECT docid AS post_id,
   snippet(post_search, ?, ?, '…', 0, 64) AS title,
   snippet(post_search, ?, ?, '…', 1, 32) AS body
-FROM post_search WHERE post_search MATCH ? AND docid IN ?`,
-			markStart, markStop, markStart, markStop, ftsMatchText(terms), ids).Scan(&rows).Error
+FROM post_search WHERE post_search MATCH ? AND docid BETWEEN ? AND ? AND docid IN ?`,
+			markStart, markStop, markStart, markStop, ftsMatchText(terms), slices.Min(ids), slices.Max(ids), ids).Scan(&rows).Error
 	}
 	if err != nil {
 		return nil, nil, err
@@ -506,8 +577,11 @@ func (s *Store) migrateSearch(ctx context.Context) error {
 			`CREATE INDEX IF NOT EXISTS idx_post_search_document ON post_search USING GIN (document)`,
 		}
 	} else {
+		if err := s.rebuildSearchDesc(ctx); err != nil {
+			return fmt.Errorf("models: migrate search: %w", err)
+		}
 		stmts = []string{
-			`CREATE VIRTUAL TABLE IF NOT EXISTS post_search USING fts4(title, body, tokenize=unicode61 "remove_diacritics=2")`,
+			`CREATE VIRTUAL TABLE IF NOT EXISTS post_search USING ` + ftsTableSpec,
 			// A virtual table has no foreign keys: a post deleted outright (or by a
 			// cascade) leaves the index here.
 			`CREATE TRIGGER IF NOT EXISTS post_search_post_deleted AFTER DELETE ON posts
@@ -523,6 +597,39 @@ BEGIN DELETE FROM post_search WHERE docid = old.id; END`,
 		return fmt.Errorf("models: migrate search: %w", err)
 	}
 	return nil
+}
+
+// ftsTableSpec defines the SQLite index. order=DESC stores doclists newest first, so
+// that a MATCH ordered by docid DESC reads them incrementally and stops at its LIMIT
+// instead of loading every match into memory first.
+const ftsTableSpec = `fts4(title, body, tokenize=unicode61 "remove_diacritics=2", order=DESC)`
+
+// rebuildSearchDesc recreates an SQLite index written before order=DESC with the same
+// rows, once (a few seconds per 100,000 posts).
+func (s *Store) rebuildSearchDesc(ctx context.Context) error {
+	var def string
+	err := s.db.WithContext(ctx).Raw(`SELECT COALESCE(MAX(sql), '') FROM sqlite_master WHERE type = 'table' AND name = 'post_search'`).
+		Scan(&def).Error
+	if err != nil || def == "" || strings.Contains(def, "order=DESC") {
+		return err
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, q := range []string{
+			// The trigger names post_search: it is dropped while the table is renamed,
+			// and created again by migrateSearch.
+			`DROP TRIGGER IF EXISTS post_search_post_deleted`,
+			`DROP TABLE IF EXISTS post_search_desc`,
+			`CREATE VIRTUAL TABLE post_search_desc USING ` + ftsTableSpec,
+			`INSERT INTO post_search_desc (docid, title, body) SELECT docid, title, body FROM post_search ORDER BY docid`,
+			`DROP TABLE post_search`,
+			`ALTER TABLE post_search_desc RENAME TO post_search`,
+		} {
+			if err := tx.Exec(q).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // indexMissing indexes, in batches, every published post that is not in the index.
@@ -676,23 +783,56 @@ func isOperatorWord(w string) bool {
 	return strings.HasPrefix(w, "NEAR/")
 }
 
-// ftsMatchText is the FTS4 MATCH expression for terms: every term a quoted phrase,
-// all required. An unquoted word of four or more letters also matches longer words
-// (a light stand-in for stemming: "headaches" finds "headache", "insulin" "insulins").
+// ftsMatchText is the FTS4 MATCH expression for terms: every term required. An
+// unquoted word of four or more letters matches its singular and plural forms, OR'd in
+// parentheses (a light stand-in for stemming: "headaches" finds "headache", "insulin"
+// "insulins"); anything else is a quoted phrase. There are no prefix queries ("word*"):
+// without a prefix index FTS4 loads every matching doclist whole, and the OR groups
+// also keep FTS4 from loading the rarest word's doclist whole to choose deferred
+// tokens, so that every word is read incrementally, newest first (see ftsTableSpec).
 func ftsMatchText(terms []searchTerm) string {
 	parts := make([]string, 0, len(terms))
 	for _, t := range terms {
 		if !t.Quoted && len(t.Words) == 1 && utf8.RuneCountInString(t.Words[0]) >= 4 {
-			w := t.Words[0]
-			if strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && utf8.RuneCountInString(w) > 4 {
-				w = strings.TrimSuffix(w, "s")
+			forms := wordForms(t.Words[0])
+			for i, f := range forms {
+				forms[i] = `"` + f + `"`
 			}
-			parts = append(parts, `"`+w+`*"`)
+			parts = append(parts, "("+strings.Join(forms, " OR ")+")")
 			continue
 		}
 		parts = append(parts, `"`+strings.Join(t.Words, " ")+`"`)
 	}
 	return strings.Join(parts, " ")
+}
+
+// wordForms returns a word's singular and plural forms (English, regular plurals only):
+// "headache" and "headaches", "diary" and "diaries", "stress" and "stresses".
+func wordForms(w string) []string {
+	n := utf8.RuneCountInString(w)
+	switch {
+	case n > 4 && strings.HasSuffix(w, "ies"):
+		return []string{strings.TrimSuffix(w, "ies") + "y", w}
+	case n > 4 && strings.HasSuffix(w, "es") && hasSibilantEnd(strings.TrimSuffix(w, "es")):
+		return []string{strings.TrimSuffix(w, "s"), strings.TrimSuffix(w, "es"), w} // headaches, boxes
+	case n > 4 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us"):
+		return []string{strings.TrimSuffix(w, "s"), w}
+	case strings.HasSuffix(w, "y") && n > 1 && !strings.ContainsRune("aeiou", []rune(w)[n-2]):
+		return []string{w, strings.TrimSuffix(w, "y") + "ies"}
+	case hasSibilantEnd(w):
+		return []string{w, w + "es"}
+	}
+	return []string{w, w + "s"}
+}
+
+// hasSibilantEnd reports whether a word takes "es" in the plural (box, stress, rash).
+func hasSibilantEnd(w string) bool {
+	for _, e := range []string{"s", "x", "z", "ch", "sh"} {
+		if strings.HasSuffix(w, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // tsQueryText is the websearch_to_tsquery input for terms: every term quoted, so that
