@@ -68,7 +68,7 @@ func run(args []string) error {
 		log.Info("database restored; start Haven to migrate and serve it", "from", args[0])
 		return nil
 	}
-	store, err := models.Open(cfg.Database, models.Options{Secret: cfg.SecretBytes(), Log: log})
+	store, err := models.Open(cfg.Database, models.Options{Secret: cfg.SecretBytes(), Log: log, Replicas: cfg.Replicas()})
 	if err != nil {
 		return err
 	}

@@ -223,18 +223,27 @@ func (h *handler) siteAnnouncements(c echo.Context) ([]announcementJSON, error) 
 // addGroupExtras adds a group's current announcements, its resources and its feed
 // to its page, for those who may read it.
 func (h *handler) addGroupExtras(c echo.Context, gv *groupPageView, a *models.GroupAccess) error {
+	ex := &models.GroupExtras{}
+	if a.CanRead {
+		var err error
+		if ex, err = h.store.GroupExtras(c.Request().Context(), a); err != nil {
+			return err
+		}
+	}
+	setGroupExtras(gv, a, ex, h.store.Now())
+	return nil
+}
+
+// setGroupExtras fills a group page's announcements, resources and feed from ex, for a
+// viewer with access a.
+func setGroupExtras(gv *groupPageView, a *models.GroupAccess, ex *models.GroupExtras, now time.Time) {
 	gv.Announcements, gv.Resources = []announcementJSON{}, []groupResourceJSON{}
 	if a.Group.Visibility == models.VisibilityOpen {
 		gv.FeedURL = strp("/groups/" + a.Group.Slug + "/feed.atom")
 	}
 	if !a.CanRead {
-		return nil
+		return
 	}
-	ex, err := h.store.GroupExtras(c.Request().Context(), a)
-	if err != nil {
-		return err
-	}
-	gv.Announcements = announcementsJSON(ex.Announcements, h.store.Now())
+	gv.Announcements = announcementsJSON(ex.Announcements, now)
 	gv.Resources = groupResourcesJSON(ex.Resources)
-	return nil
 }

@@ -42,6 +42,8 @@ type handler struct {
 	// events from other instances' (see pagecache.go).
 	pages    *pageCache
 	instance string
+	// snaps holds the shared part of signed-in viewers' thread pages (postfrags.go).
+	snaps *snapCache
 	// metrics is the Prometheus registry behind /metrics (see metrics.go).
 	metrics *metrics
 }
@@ -76,6 +78,7 @@ func build(cfg Config, store *models.Store, log *slog.Logger) (*handler, *echo.E
 	h.limiter = newRateLimiter(limits)
 	h.closing = make(chan struct{})
 	h.pages, h.instance = newPageCache(store.Versions()), newInstanceID()
+	h.snaps = newSnapCache(store.Versions())
 	// The broker, the store's publisher and scheduled jobs (see live.go).
 	if err := h.startLive(); err != nil {
 		return nil, nil, err
@@ -101,6 +104,7 @@ func build(cfg Config, store *models.Store, log *slog.Logger) (*handler, *echo.E
 	e.Use(h.logRequests())
 	e.Use(h.secureHeaders)
 	e.Use(middleware.BodyLimit("1M"))
+	e.Use(h.readYourWrites)
 	e.Use(h.loadViewer)
 	e.Use(h.rateLimit)
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{

@@ -564,22 +564,6 @@ func TestOIDCSignInStoresNoProfile(t *testing.T) {
 	})
 }
 
-// newTestAppOnStore starts Haven with cfg on store, like newTestAppWith.
-func newTestAppOnStore(t *testing.T, cfg Config, store *models.Store) *testApp {
-	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	cfg.BaseURL = "http://" + srv.Listener.Addr().String()
-	cfg.Addr = "127.0.0.1:0"
-	e, err := New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatalf("app.New: %v", err)
-	}
-	srv.Config.Handler = e
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return &testApp{t: t, store: store, srv: srv, cfg: cfg, echo: e}
-}
-
 // openRawSQLite opens the SQLite file at path read-only, without GORM.
 func openRawSQLite(t *testing.T, path string) *sql.DB {
 	t.Helper()

@@ -308,9 +308,10 @@ func (h *handler) clinicalReview(c echo.Context) error {
 	return h.respond(c, http.StatusOK, "clinician_review", rv)
 }
 
-// clinicianBadge fills the header's clinician links: the question queue with its count
-// for verified clinicians, and a request to re-verify for lapsed ones.
-func (h *handler) clinicianBadge(c echo.Context, p *page) {
+// clinicianBadge fills the header's clinician links: the question queue for verified
+// clinicians (its count comes with the header's others, see headerBadges), and a
+// request to re-verify for lapsed ones.
+func (h *handler) clinicianBadge(p *page) {
 	v := p.Viewer
 	if v == nil || v.Clinician == nil {
 		return
@@ -324,11 +325,6 @@ func (h *handler) clinicianBadge(c echo.Context, p *page) {
 		return
 	}
 	p.IsClinician = true
-	n, err := h.store.ClinicianQuestionCount(c.Request().Context(), v)
-	if err != nil {
-		h.log.Warn("count clinician questions", "err", err)
-	}
-	p.ClinicianQuestions = n
 }
 
 // clinicianAuthor is a clinician as the author of a post or thread in the clinician

@@ -21,6 +21,10 @@ type Config struct {
 	BaseURL  string // HAVEN_BASE_URL
 	Secret   string // HAVEN_SECRET
 
+	// DatabaseReplicas is HAVEN_DATABASE_REPLICAS: comma-separated postgres:// URLs of
+	// read replicas of a PostgreSQL HAVEN_DATABASE (see Replicas).
+	DatabaseReplicas string
+
 	GitHubKey, GitHubSecret string // HAVEN_GITHUB_KEY, HAVEN_GITHUB_SECRET
 	GoogleKey, GoogleSecret string // HAVEN_GOOGLE_KEY, HAVEN_GOOGLE_SECRET
 
@@ -52,6 +56,7 @@ func ConfigFromEnv(getenv func(string) string) Config {
 	c := Config{
 		Addr:             getenv("HAVEN_ADDR"),
 		Database:         getenv("HAVEN_DATABASE"),
+		DatabaseReplicas: getenv("HAVEN_DATABASE_REPLICAS"),
 		BaseURL:          getenv("HAVEN_BASE_URL"),
 		Secret:           getenv("HAVEN_SECRET"),
 		GitHubKey:        getenv("HAVEN_GITHUB_KEY"),
@@ -160,7 +165,41 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("HAVEN_DATABASE is not a valid postgres:// URL: %v", err))
 		}
 	}
+	if err := c.validateReplicas(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// Replicas lists the read replicas' URLs of HAVEN_DATABASE_REPLICAS.
+func (c Config) Replicas() []string {
+	var out []string
+	for _, r := range strings.Split(c.DatabaseReplicas, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// validateReplicas checks HAVEN_DATABASE_REPLICAS: postgres:// URLs, for a
+// PostgreSQL HAVEN_DATABASE only.
+func (c Config) validateReplicas() error {
+	rs := c.Replicas()
+	if len(rs) == 0 {
+		return nil
+	}
+	if !models.IsPostgres(c.Database) {
+		return errors.New("HAVEN_DATABASE_REPLICAS needs HAVEN_DATABASE to be a postgres:// URL: read replicas are for PostgreSQL only; unset it for SQLite")
+	}
+	for i, r := range rs {
+		u, err := url.Parse(r)
+		if err != nil || !models.IsPostgres(r) || u.Host == "" {
+			// The URL may hold a password: name it by position only.
+			return fmt.Errorf("HAVEN_DATABASE_REPLICAS: entry %d is not a postgres:// URL (use comma-separated URLs such as postgres://haven@replica1:5432/haven)", i+1)
+		}
+	}
+	return nil
 }
 
 func isLoopback(host string) bool {

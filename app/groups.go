@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"errors"
+	"html/template"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -18,6 +19,10 @@ type homeView struct {
 	Discover []groupJSON `json:"discover"`
 	// Announcements are the current site-wide info and advisory announcements.
 	Announcements []announcementJSON `json:"announcements"`
+	// MyGroupsHTML and DiscoverHTML are the lists put together for a signed-in
+	// viewer (see homefrags.go).
+	MyGroupsHTML template.HTML `json:"-"`
+	DiscoverHTML template.HTML `json:"-"`
 }
 
 // home handles GET /.
@@ -28,6 +33,9 @@ func (h *handler) home(c echo.Context) error {
 			return err
 		}
 		return h.respondCached(c, "home", e)
+	}
+	if v := viewer(c); v != nil {
+		return h.memberHome(c, v)
 	}
 	hv, err := h.homeView(c)
 	if err != nil {
@@ -42,6 +50,15 @@ func (h *handler) homeView(c echo.Context) (*homeView, error) {
 	if err != nil {
 		return nil, err
 	}
+	hv := newHomeView(ls)
+	if hv.Announcements, err = h.siteAnnouncements(c); err != nil {
+		return nil, err
+	}
+	return hv, nil
+}
+
+// newHomeView sorts the groups v may see into theirs and the others.
+func newHomeView(ls []models.GroupListing) *homeView {
 	hv := homeView{MyGroups: []groupJSON{}, Discover: []groupJSON{}}
 	for i := range ls {
 		g := newGroupJSON(&ls[i].Group, ls[i].Membership)
@@ -51,10 +68,7 @@ func (h *handler) homeView(c echo.Context) (*homeView, error) {
 			hv.Discover = append(hv.Discover, g)
 		}
 	}
-	if hv.Announcements, err = h.siteAnnouncements(c); err != nil {
-		return nil, err
-	}
-	return &hv, nil
+	return &hv
 }
 
 // groupsView is the list of groups.
@@ -127,6 +141,9 @@ type groupPageView struct {
 	Announcements []announcementJSON  `json:"announcements"`
 	Resources     []groupResourceJSON `json:"resources"`
 	FeedURL       *string             `json:"feed_url"`
+	// ThreadsHTML is the list of threads put together for a signed-in viewer (see
+	// groupfrags.go).
+	ThreadsHTML template.HTML `json:"-"`
 }
 
 // showGroup handles GET /groups/:slug.
@@ -135,14 +152,18 @@ func (h *handler) showGroup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if visitor(c) { // the same for every visitor: cached (pagecache.go)
+	after := afterParam(c)
+	if visitor(c) && after == "" { // the same for every visitor: cached (pagecache.go)
 		e, err := h.visitorGroup(c, c.Param("slug"), n)
 		if err != nil {
 			return err
 		}
 		return h.respondCached(c, "group", e)
 	}
-	gp, err := h.store.GroupPage(c.Request().Context(), viewer(c), c.Param("slug"), n)
+	if v := viewer(c); v != nil {
+		return h.memberGroup(c, v, n, after)
+	}
+	gp, err := h.store.GroupPageAfter(c.Request().Context(), viewer(c), c.Param("slug"), n, after)
 	if err != nil {
 		return err
 	}
@@ -159,7 +180,7 @@ func newGroupPageView(gp *models.GroupPage) groupPageView {
 	v := groupPageView{Group: newGroupJSON(a.Group, a.Membership), Rules: a.Group.Rules, RulesHTML: a.Group.RulesHTML,
 		Membership: newMembershipJSON(a.Membership, ""), CanRead: a.CanRead, CanPost: a.CanPost, CanJoin: a.CanJoin,
 		CanModerate: a.Moderates,
-		Threads:     make([]threadJSON, 0, len(gp.Threads)), Page: pageJSON{Number: gp.Page, Size: models.PageSize, HasNext: gp.HasNext}}
+		Threads:     make([]threadJSON, 0, len(gp.Threads)), Page: pageJSON{Number: gp.Page, Size: models.PageSize, HasNext: gp.HasNext, After: gp.After}}
 	for i := range gp.Threads {
 		tj := newThreadJSON(&gp.Threads[i])
 		if u, ok := gp.Unread[tj.ID]; ok {
@@ -266,6 +287,12 @@ func pageParam(c echo.Context) (int, error) {
 		return 0, &models.ValidationError{Fields: map[string]string{"page": "use a whole number from 1 to 100000"}}
 	}
 	return n, nil
+}
+
+// afterParam reads the opaque cursor of a keyset-paged list (see models/cursor.go);
+// one that does not open is ignored by the store, which then pages by number.
+func afterParam(c echo.Context) string {
+	return c.QueryParam("after")
 }
 
 // idParam reads a numeric path parameter; anything else is a 404.

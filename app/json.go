@@ -170,6 +170,9 @@ type pageJSON struct {
 	Number  int  `json:"number"`
 	Size    int  `json:"size"`
 	HasNext bool `json:"has_next"`
+	// After, on lists paged by keyset, is the opaque cursor of the next page: the
+	// pager's next link sends it back as ?after= (see afterParam).
+	After string `json:"after,omitempty"`
 }
 
 // noticeJSON tells an author what the server noticed about their post.

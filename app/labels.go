@@ -209,6 +209,9 @@ func (h *handler) appealLabel(c echo.Context) error {
 func (h *handler) decorateLabels(c echo.Context, tv *threadView, tp *models.ThreadPage) error {
 	v := viewer(c)
 	tv.CanLabel = v != nil && v.User.Active() && (tp.Access.Moderates || v.VerifiedClinician(time.Now()))
+	if tv.snap != nil {
+		return nil // the snapshot's posts carry their labels
+	}
 	ids := make([]int64, 0, len(tp.Posts))
 	for i := range tp.Posts {
 		if tp.Posts[i].Visible() {

@@ -64,7 +64,7 @@ func (h *handler) showMember(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	mp, err := h.store.MemberPage(c.Request().Context(), viewer(c), c.Param("slug"), c.Param("pseudonym"), n)
+	mp, err := h.store.MemberPageAfter(c.Request().Context(), viewer(c), c.Param("slug"), c.Param("pseudonym"), n, afterParam(c))
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (h *handler) showMember(c echo.Context) error {
 	mv := memberView{Group: groupRef{mp.Access.Group.Slug, mp.Access.Group.Name},
 		Member: memberJSON{Pseudonym: m.Pseudonym, Badge: membershipAuthor(m).Badge,
 			JoinedAt: m.CreatedAt.UTC().Format("2006-01"), PostCount: mp.PostCount, InMemory: m.Memorial},
-		Posts: make([]memberPostJSON, 0, len(mp.Posts)), Page: pageJSON{Number: mp.Page, Size: models.PageSize, HasNext: mp.HasNext},
+		Posts: make([]memberPostJSON, 0, len(mp.Posts)), Page: pageJSON{Number: mp.Page, Size: models.PageSize, HasNext: mp.HasNext, After: mp.After},
 		Muted: mp.Muted, CanMute: mp.CanMute(), Self: mp.Self}
 	for _, p := range mp.Posts {
 		j := memberPostJSON{ID: p.ID, URL: postPageURL(p.ThreadID, mp.PostPages[p.ID], p.ID),
@@ -136,7 +136,7 @@ func linkAuthors(tv *threadView, tp *models.ThreadPage) {
 			continue
 		}
 		tv.Posts[i].Muted = tp.Muted[*p.MembershipID]
-		if p.Membership != nil {
+		if p.Membership != nil && tv.snap == nil { // a snapshot's posts carry their links
 			tv.Posts[i].Author.MemberURL = memberURL(slug, p.Membership.Pseudonym)
 		}
 	}

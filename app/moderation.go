@@ -434,12 +434,12 @@ func (h *handler) modlog(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	mp, err := h.store.Modlog(c.Request().Context(), viewer(c), c.Param("slug"), n)
+	mp, err := h.store.ModlogAfter(c.Request().Context(), viewer(c), c.Param("slug"), n, afterParam(c))
 	if err != nil {
 		return err
 	}
 	mv := modlogView{Group: groupRef{mp.Access.Group.Slug, mp.Access.Group.Name}, Entries: make([]modlogJSON, 0, len(mp.Entries)),
-		Page: pageJSON{Number: n, Size: models.PageSize, HasNext: len(mp.Entries) == models.PageSize}}
+		Page: pageJSON{Number: n, Size: models.PageSize, HasNext: mp.HasNext, After: mp.After}}
 	for i := range mp.Entries {
 		mv.Entries = append(mv.Entries, newModlogJSON(&mp.Entries[i], mp.ShowModerators))
 	}

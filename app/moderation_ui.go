@@ -255,21 +255,3 @@ func (h *handler) decorateModeration(c echo.Context, tv *threadView, tp *models.
 	}
 	return nil
 }
-
-// moderationBadge fills the header's Moderation link for people who moderate
-// something, with the number of open items they may work. A failure shows no link.
-func (h *handler) moderationBadge(c echo.Context, p *page) {
-	ctx := c.Request().Context()
-	mod, err := h.store.IsModerator(ctx, p.Viewer)
-	if err != nil {
-		h.log.Warn("moderator check", "err", err)
-		return
-	}
-	if !mod {
-		return
-	}
-	p.IsModerator = true
-	if p.ModerationOpen, err = h.store.OpenQueueCount(ctx, p.Viewer); err != nil {
-		h.log.Warn("count open queue items", "err", err)
-	}
-}

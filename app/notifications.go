@@ -74,12 +74,12 @@ func (h *handler) listNotifications(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	np, err := h.store.Notifications(c.Request().Context(), viewer(c), n)
+	np, err := h.store.NotificationsAfter(c.Request().Context(), viewer(c), n, afterParam(c))
 	if err != nil {
 		return err
 	}
 	nv := notificationsView{Notifications: make([]notificationJSON, 0, len(np.Items)), Unread: np.Unread,
-		Page: pageJSON{Number: np.Page, Size: models.PageSize, HasNext: np.HasNext}}
+		Page: pageJSON{Number: np.Page, Size: models.PageSize, HasNext: np.HasNext, After: np.After}}
 	for i := range np.Items {
 		nv.Notifications = append(nv.Notifications, newNotificationJSON(&np.Items[i]))
 	}
@@ -148,17 +148,6 @@ func threadURL(threadID int64, page int, postID int64) string {
 		u += fmt.Sprintf("#post-%d", postID)
 	}
 	return u
-}
-
-// unreadNotifications is the signed-in viewer's unread count for the bell: one
-// indexed COUNT, made only when a page is rendered. A failure shows no count.
-func (h *handler) unreadNotifications(c echo.Context) int {
-	n, err := h.store.UnreadNotifications(c.Request().Context(), viewer(c))
-	if err != nil {
-		h.log.Warn("count unread notifications", "err", err)
-		return 0
-	}
-	return n
 }
 
 // setUnread fills a listed thread's unread fields from the viewer's read position.

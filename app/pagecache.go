@@ -122,6 +122,7 @@ func (h *handler) visitorThread(c echo.Context, id int64, page int) (*cachedPage
 		return e, nil
 	}
 	seq := h.pages.versions.Seq()
+	primaryReads(c)
 	tv, err := h.threadView(c, id, page)
 	if err != nil {
 		return nil, err
@@ -139,6 +140,14 @@ func (h *handler) visitorThread(c echo.Context, id int64, page int) (*cachedPage
 	return e, nil
 }
 
+// primaryReads makes the rest of the request read from the primary database, not a
+// replica: what is loaded to be cached must be as new as the change stamps say,
+// whatever a replica's lag.
+func primaryReads(c echo.Context) {
+	r := c.Request()
+	c.SetRequest(r.WithContext(models.ReadPrimary(r.Context())))
+}
+
 // emptyFrame is the frame a cached fragment is rendered in: no viewer, no token.
 func emptyFrame(data any) page { return page{Data: data} }
 
@@ -149,6 +158,7 @@ func (h *handler) visitorGroup(c echo.Context, slug string, n int) (*cachedPage,
 		return e, nil
 	}
 	seq := h.pages.versions.Seq()
+	primaryReads(c)
 	gp, err := h.store.GroupPage(c.Request().Context(), nil, slug, n)
 	if err != nil {
 		return nil, err
@@ -173,6 +183,7 @@ func (h *handler) visitorHome(c echo.Context, build func() (*homeView, error)) (
 		return e, nil
 	}
 	seq := h.pages.versions.Seq()
+	primaryReads(c)
 	hv, err := build()
 	if err != nil {
 		return nil, err

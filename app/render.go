@@ -9,7 +9,9 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -73,6 +75,17 @@ func (r *renderer) funcs() template.FuncMap {
 			return fmt.Sprintf("%d %s", n, many)
 		},
 		"add": func(a, b int) int { return a + b },
+		// badge is a header count, "99+" past models.BadgeCap.
+		"badge": badge,
+		// deref is the number a nullable count points to (0 for none).
+		"deref": func(n *int) int {
+			if n == nil {
+				return 0
+			}
+			return *n
+		},
+		// postitem is one post of a thread page's list (see postfrags.go).
+		"postitem": newPostItem,
 		"field": func(errs map[string]string, name string) string {
 			return errs[name]
 		},
@@ -162,13 +175,25 @@ func (h *handler) html(c echo.Context, status int, name string, data any) error 
 		return fmt.Errorf("app: no page template %q", name)
 	}
 	p := h.newPage(c, data)
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "base", p); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledPage {
+			buf.Reset()
+			pageBuffers.Put(buf)
+		}
+	}()
+	if err := t.ExecuteTemplate(buf, "base", p); err != nil {
 		return fmt.Errorf("app: render %s: %w", name, err)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.HTMLBlob(status, buf.Bytes())
 }
+
+// pageBuffers are the buffers pages are rendered into, kept for the next page.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledPage is the largest buffer kept for reuse.
+const maxPooledPage = 1 << 20
 
 // newPage is the frame of a page for this request around data.
 func (h *handler) newPage(c echo.Context, data any) page {
@@ -182,11 +207,34 @@ func (h *handler) newPage(c echo.Context, data any) page {
 		Banners:   h.banners(c),
 	}
 	if p.Viewer != nil {
-		p.Unread = h.unreadNotifications(c)
-		h.moderationBadge(c, &p)
-		h.clinicianBadge(c, &p)
+		h.headerBadges(c, &p)
 	}
 	return p
+}
+
+// headerBadges fills the header's counts for a signed-in viewer in one query, each
+// capped at models.BadgeCap (shown as "99+", see badge): unread notifications, the
+// Moderation link with its open items for those who moderate something, and the
+// clinician links (see clinicianBadge). A failure shows no counts.
+func (h *handler) headerBadges(c echo.Context, p *page) {
+	h.clinicianBadge(p)
+	hc, err := h.store.HeaderCounts(c.Request().Context(), p.Viewer)
+	if err != nil {
+		h.log.Warn("count header badges", "err", err)
+		return
+	}
+	p.Unread, p.IsModerator, p.ModerationOpen = hc.Unread, hc.Moderates, hc.ModerationOpen
+	if p.IsClinician {
+		p.ClinicianQuestions = hc.ClinicianQuestions
+	}
+}
+
+// badge is a header count as shown: "99+" from models.BadgeCap on.
+func badge(n int) string {
+	if n >= models.BadgeCap {
+		return fmt.Sprintf("%d+", models.BadgeCap-1)
+	}
+	return strconv.Itoa(n)
 }
 
 // redirect answers a browser's form POST with 303 See Other.

@@ -47,7 +47,12 @@ func newTestApp(t testing.TB) *testApp {
 // by the test server's address.
 func newTestAppWith(t testing.TB, cfg Config) *testApp {
 	t.Helper()
-	store := models.NewTestStore(t)
+	return newTestAppOnStore(t, cfg, models.NewTestStore(t))
+}
+
+// newTestAppOnStore starts Haven with cfg on store.
+func newTestAppOnStore(t testing.TB, cfg Config, store *models.Store) *testApp {
+	t.Helper()
 	ta := &testApp{t: t, store: store}
 	// Start the listener first so that callbacks can name the real address.
 	srv := httptest.NewUnstartedServer(nil)

@@ -101,20 +101,45 @@ type threadView struct {
 	// pagecache.go); groupID names the thread's group for the cache.
 	PostsHTML template.HTML `json:"-"`
 	groupID   int64
+	// snap is the shared part a signed-in viewer's page was made from, if it was
+	// (see postfrags.go).
+	snap *threadSnap
+}
+
+// threadPage loads v's page of a thread: for a signed-in viewer from the shared
+// snapshot when it holds everything they may see, with the snapshot.
+func (h *handler) threadPage(c echo.Context, v *models.Viewer, id int64, page int) (*models.ThreadPage, *threadSnap, error) {
+	ctx := c.Request().Context()
+	if v != nil {
+		s, err := h.threadSnap(c, id, page)
+		if err != nil {
+			return nil, nil, err
+		}
+		tp, ok, err := h.store.ThreadPageFrom(ctx, v, s.sh)
+		if err != nil || ok {
+			return tp, s, err
+		}
+	}
+	tp, err := h.store.ThreadPage(ctx, v, id, page)
+	return tp, nil, err
 }
 
 func (h *handler) threadView(c echo.Context, id int64, page int) (*threadView, error) {
 	v := viewer(c)
-	tp, err := h.store.ThreadPage(c.Request().Context(), v, id, page)
+	tp, snap, err := h.threadPage(c, v, id, page)
 	if err != nil {
 		return nil, err
 	}
 	tv := &threadView{Group: groupRef{tp.Access.Group.Slug, tp.Access.Group.Name}, Thread: newThreadJSON(&tp.Thread),
 		Posts: make([]postJSON, 0, len(tp.Posts)), Page: pageJSON{Number: tp.Page, Size: models.PageSize, HasNext: tp.HasNext},
 		CanReply: tp.CanReply(), CanJoin: tp.Access.CanJoin, SignedIn: v != nil, CanModerate: tp.Access.Moderates,
-		groupID: tp.Access.Group.ID}
-	for i := range tp.Posts {
-		tv.Posts = append(tv.Posts, newPostJSON(&tp.Posts[i]))
+		groupID: tp.Access.Group.ID, snap: snap}
+	if snap != nil {
+		tv.Posts = append(tv.Posts, snap.posts...)
+	} else {
+		for i := range tp.Posts {
+			tv.Posts = append(tv.Posts, newPostJSON(&tp.Posts[i]))
+		}
 	}
 	if tv.CanReply {
 		tv.PostingAs = strp(tp.Access.Membership.Pseudonym)
@@ -160,6 +185,9 @@ func (h *handler) showThread(c echo.Context) error {
 	tv, err := h.threadView(c, id, n)
 	if err != nil {
 		return err
+	}
+	if tv.snap != nil && len(tv.Posts) > 0 && !wantsJSON(c) {
+		return h.threadHTML(c, tv)
 	}
 	return h.respond(c, http.StatusOK, "thread", tv)
 }

@@ -380,12 +380,52 @@ type bannerCache struct {
 	at   time.Time
 	list []Banner
 	ok   bool
+	// spans are the times of every urgent announcement not yet over, in any group,
+	// as of spansAt: while none is current, no signed-in viewer has a banner and
+	// their pages need not ask.
+	spans   []bannerSpan
+	spansAt time.Time
+	spansOK bool
+}
+
+// bannerSpan is when an urgent announcement shows.
+type bannerSpan struct {
+	StartsAt time.Time
+	EndsAt   *time.Time
 }
 
 func (c *bannerCache) reset() {
 	c.mu.Lock()
-	c.ok = false
+	c.ok, c.spansOK = false, false
 	c.mu.Unlock()
+}
+
+// anyUrgent reports whether any urgent announcement shows at now, anywhere, from a
+// list of their times kept for bannerTTL.
+func (s *Store) anyUrgent(ctx context.Context, now time.Time) (bool, error) {
+	c := &s.banners
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.spansOK || now.Before(c.spansAt) || now.Sub(c.spansAt) >= bannerTTL {
+		var spans []bannerSpan
+		err := s.rdb.WithContext(ctx).Model(&Announcement{}).Select("starts_at", "ends_at").
+			Where("severity = ? AND (ends_at IS NULL OR ends_at > ?)", SeverityUrgent, now).
+			Order("starts_at").Limit(1000).Scan(&spans).Error
+		if err != nil {
+			return false, fmt.Errorf("models: urgent banners: %w", err)
+		}
+		c.spans, c.spansAt, c.spansOK = spans, now, true
+		if len(spans) == 1000 {
+			c.spansOK = false // too many to keep: ask every time
+			return true, nil
+		}
+	}
+	for _, sp := range c.spans {
+		if !now.Before(sp.StartsAt) && (sp.EndsAt == nil || now.Before(*sp.EndsAt)) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // UrgentBanners lists the current urgent announcements v may see and has not
@@ -412,6 +452,9 @@ func (s *Store) UrgentBanners(ctx context.Context, v *Viewer) ([]Banner, error) 
 			}
 		}
 		return out, nil
+	}
+	if any, err := s.anyUrgent(ctx, now); err != nil || !any {
+		return nil, err
 	}
 	return s.queryBanners(ctx, v, now)
 }

@@ -28,11 +28,14 @@ type Change struct {
 	Home    bool    `json:"home,omitempty"`
 	Threads []int64 `json:"threads,omitempty"`
 	Groups  []int64 `json:"groups,omitempty"`
+	// Users names accounts whose row changed (role, status, name): the store's cache
+	// of signed-in viewers drops them (see ViewerByID).
+	Users []int64 `json:"users,omitempty"`
 }
 
 // Empty reports whether c changes nothing.
 func (c Change) Empty() bool {
-	return !c.All && !c.Home && len(c.Threads) == 0 && len(c.Groups) == 0
+	return !c.All && !c.Home && len(c.Threads) == 0 && len(c.Groups) == 0 && len(c.Users) == 0
 }
 
 func (c *Change) merge(o Change) {
@@ -40,6 +43,7 @@ func (c *Change) merge(o Change) {
 	c.Home = c.Home || o.Home
 	c.Threads = append(c.Threads, o.Threads...)
 	c.Groups = append(c.Groups, o.Groups...)
+	c.Users = append(c.Users, o.Users...)
 }
 
 // Versions stamps changes to what pages show; see the comment above.
@@ -50,6 +54,7 @@ type Versions struct {
 	home    uint64
 	threads map[int64]uint64
 	groups  map[int64]uint64
+	users   map[int64]uint64
 	// threadGroup remembers the group of threads the app has shown, so that a change to
 	// one of their posts also ages the group's page.
 	threadGroup map[int64]int64
@@ -63,7 +68,7 @@ type Versions struct {
 const maxTracked = 200000
 
 func newVersions() *Versions {
-	return &Versions{seq: 1, all: 1, threads: map[int64]uint64{}, groups: map[int64]uint64{},
+	return &Versions{seq: 1, all: 1, threads: map[int64]uint64{}, groups: map[int64]uint64{}, users: map[int64]uint64{},
 		threadGroup: map[int64]int64{}, open: map[gorm.ConnPool]*Change{}}
 }
 
@@ -87,6 +92,13 @@ func (vs *Versions) Group(groupID int64) uint64 {
 	vs.mu.Lock()
 	defer vs.mu.Unlock()
 	return max(vs.all, vs.groups[groupID])
+}
+
+// User is the newest stamp of a user's account row.
+func (vs *Versions) User(userID int64) uint64 {
+	vs.mu.Lock()
+	defer vs.mu.Unlock()
+	return max(vs.all, vs.users[userID])
 }
 
 // Home is the newest stamp of anything the home page and the list of groups show.
@@ -130,11 +142,15 @@ func (vs *Versions) stampLocked(c Change) {
 	}
 	vs.seq++
 	n := vs.seq
-	if c.All || len(vs.threads) > maxTracked || len(vs.groups) > maxTracked {
+	if c.All || len(vs.threads) > maxTracked || len(vs.groups) > maxTracked || len(vs.users) > maxTracked {
 		vs.all = n
 		clear(vs.threads)
 		clear(vs.groups)
+		clear(vs.users)
 		return
+	}
+	for _, id := range c.Users {
+		vs.users[id] = n
 	}
 	if c.Home {
 		vs.home = n
@@ -227,7 +243,7 @@ func (s *Store) registerVersionCallbacks(db *gorm.DB) error {
 var unshownTables = map[string]bool{
 	"thread_reads": true, "thread_follows": true, "notifications": true, "audit_entries": true,
 	"queue_items": true, "reports": true, "modlog_entries": true, "member_notes": true,
-	"post_revisions": true, "announcement_dismissals": true, "identities": true, "users": true,
+	"post_revisions": true, "announcement_dismissals": true, "identities": true,
 	"member_mutes": true, "group_invites": true, "watched_words": true, "post_search": true,
 }
 
@@ -245,6 +261,12 @@ func changeOf(st *gorm.Statement) Change {
 			return Change{} // a read, a savepoint, a pragma, DDL
 		}
 		table = strings.ToLower(m[1])
+	}
+	if table == "users" {
+		if u, ok := st.Model.(*User); ok && u.ID != 0 {
+			return Change{Users: []int64{u.ID}}
+		}
+		return Change{All: true}
 	}
 	if unshownTables[table] {
 		return Change{}

@@ -154,14 +154,14 @@ func (s *Store) ClinicianQuestions(ctx context.Context, v *Viewer, f QuestionFil
 }
 
 // ClinicianQuestionCount is the number of open questions no clinician has answered
-// in the groups v can read, for the header's badge: one COUNT query, 0 for anyone
-// but a verified clinician.
+// in the groups v can read, for the header's badge: one COUNT query capped at
+// BadgeCap, 0 for anyone but a verified clinician.
 func (s *Store) ClinicianQuestionCount(ctx context.Context, v *Viewer) (int, error) {
 	if !v.VerifiedClinician(s.now()) {
 		return 0, nil
 	}
 	var n int64
-	if err := openQuestions(s.rdb.WithContext(ctx), v).Where("threads.clinician_answered = ?", false).Count(&n).Error; err != nil {
+	if err := cappedCount(openQuestions(s.rdb.WithContext(ctx), v).Where("threads.clinician_answered = ?", false)).Scan(&n).Error; err != nil {
 		return 0, fmt.Errorf("models: clinician question count: %w", err)
 	}
 	return int(n), nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -35,12 +36,16 @@ type Store struct {
 	words wordCache
 	// banners caches visitors' urgent announcement banners (see announcement.go).
 	banners bannerCache
+	// viewers caches signed-in viewers' accounts (see ViewerByID).
+	viewers viewerCache
 	// versions stamps every write, for caches of rendered pages (see cacheversions.go).
 	versions *Versions
 	// batch, on SQLite, runs concurrent transactions with one commit (writebatch.go).
 	batch *writeBatcher
 	// jobLocks keeps scheduled jobs from overlapping on SQLite (see jobs.go).
 	jobLocks sync.Map
+	// replicas are the read replicas' pools, on PostgreSQL (see replicas.go).
+	replicas []*sql.DB
 }
 
 // Options tunes Open.
@@ -49,6 +54,9 @@ type Options struct {
 	Secret []byte
 	// Log, when set, receives slow or failing queries.
 	Log *slog.Logger
+	// Replicas are postgres:// URLs of read replicas of a PostgreSQL database; reads
+	// that need no fresh data go to them (see replicas.go).
+	Replicas []string
 }
 
 // IsPostgres reports whether dsn selects PostgreSQL.
@@ -85,7 +93,16 @@ func Open(dsn string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("models: connect to postgres: %w", err)
 		}
 		s.db, s.rdb, s.dialect = db, db, "postgres"
+		if len(opts.Replicas) > 0 {
+			if err := s.useReplicas(cfg, sqlDB, opts.Replicas); err != nil {
+				s.Close()
+				return nil, err
+			}
+		}
 		return s, s.trackVersions()
+	}
+	if len(opts.Replicas) > 0 {
+		return nil, fmt.Errorf("models: open: read replicas need a PostgreSQL database")
 	}
 
 	s.dialect = "sqlite"
@@ -101,7 +118,11 @@ func Open(dsn string, opts Options) (*Store, error) {
 	sqlDB.SetConnMaxIdleTime(0)
 	s.db, s.rdb = writer, writer
 	if !memory {
-		reader, err := openSQLite(dsn, cfg, false)
+		// Readers keep their prepared statements: preparing costs a page view more
+		// than running most of its queries. The cache is bounded (least recently used).
+		rcfg := *cfg
+		rcfg.PrepareStmt, rcfg.PrepareStmtMaxSize, rcfg.PrepareStmtTTL = true, 512, time.Hour
+		reader, err := openSQLite(dsn, &rcfg, false)
 		if err != nil {
 			return nil, err
 		}
@@ -177,6 +198,9 @@ func (s *Store) Close() error {
 		if g == s.rdb && s.rdb == s.db {
 			break
 		}
+	}
+	for _, r := range s.replicas {
+		r.Close()
 	}
 	return nil
 }

@@ -218,10 +218,26 @@ type GroupListing struct {
 
 // ListGroups lists the groups v may see, most recently active first.
 func (s *Store) ListGroups(ctx context.Context, v *Viewer) ([]GroupListing, error) {
+	groups, err := s.AllGroups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.ListGroupsFrom(ctx, v, groups)
+}
+
+// AllGroups loads every group, most recently active first, without any access check:
+// the app keeps the list for ListGroupsFrom.
+func (s *Store) AllGroups(ctx context.Context) ([]Group, error) {
 	var groups []Group
 	if err := s.rdb.WithContext(ctx).Order("last_activity_at DESC, id").Find(&groups).Error; err != nil {
 		return nil, fmt.Errorf("models: list groups: %w", err)
 	}
+	return groups, nil
+}
+
+// ListGroupsFrom is ListGroups from a list of every group (AllGroups): those v may
+// see, with v's memberships. The listings' groups are copies.
+func (s *Store) ListGroupsFrom(ctx context.Context, v *Viewer, groups []Group) ([]GroupListing, error) {
 	mine := map[int64]*Membership{}
 	if uid := v.UserID(); uid != 0 {
 		var ms []Membership

@@ -27,6 +27,8 @@ type MemberPage struct {
 	PostPages map[int64]int
 	Page      int
 	HasNext   bool
+	// After is the cursor of the next page when there is one (see cursor.go).
+	After string
 	// Self is true when the member is the viewer; Muted when the viewer muted them.
 	Self  bool
 	Muted bool
@@ -39,6 +41,12 @@ func (mp *MemberPage) CanMute() bool { return mp.Access.Joined() && !mp.Self }
 // their published posts there. A group v may not read, or a pseudonym that has no
 // place in it (unknown, or only a join request), is ErrNotFound.
 func (s *Store) MemberPage(ctx context.Context, v *Viewer, slug, pseudonym string, page int) (*MemberPage, error) {
+	return s.MemberPageAfter(ctx, v, slug, pseudonym, page, "")
+}
+
+// MemberPageAfter is MemberPage for the page that starts after the cursor after (a
+// previous page's After); without a cursor that opens, by page number.
+func (s *Store) MemberPageAfter(ctx context.Context, v *Viewer, slug, pseudonym string, page int, after string) (*MemberPage, error) {
 	if page < 1 || page > MaxPage {
 		return nil, &ValidationError{Fields: map[string]string{"page": fmt.Sprintf("use a page from 1 to %d", MaxPage)}}
 	}
@@ -62,16 +70,18 @@ func (s *Store) MemberPage(ctx context.Context, v *Viewer, slug, pseudonym strin
 	}
 	mp.PostCount = int(n)
 	var ps []Post
-	err = db.Preload("Thread", func(q *gorm.DB) *gorm.DB { return q.Select("id", "group_id", "title") }).
+	q := db.Preload("Thread", func(q *gorm.DB) *gorm.DB { return q.Select("id", "group_id", "title") }).
 		Joins("JOIN threads ON threads.id = posts.thread_id").
 		Where("posts.membership_id = ? AND posts.clinician_id IS NULL AND posts.status = ? AND threads.group_id = ?",
 			m.ID, PostPublished, a.Group.ID).
-		Order("posts.created_at DESC, posts.id DESC").Offset((page - 1) * PageSize).Limit(PageSize + 1).Find(&ps).Error
-	if err != nil {
+		Order("posts.created_at DESC, posts.id DESC")
+	if err := pageAt(q, page, s.timeIDSeek(cursorMemberPosts, after, "posts.created_at", "posts.id")).Find(&ps).Error; err != nil {
 		return nil, fmt.Errorf("models: member page: %w", err)
 	}
 	if len(ps) > PageSize {
 		mp.HasNext, ps = true, ps[:PageSize]
+		last := ps[len(ps)-1]
+		mp.After = s.sealCursor(cursorMemberPosts, timeKey(last.CreatedAt), last.ID)
 	}
 	if page > 1 && len(ps) == 0 {
 		return nil, ErrNotFound

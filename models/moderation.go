@@ -750,11 +750,20 @@ type ModlogPage struct {
 	Entries []ModlogEntry
 	// ShowModerators is true when the viewer may see who acted.
 	ShowModerators bool
+	// HasNext says whether another page follows, and After is its cursor (see cursor.go).
+	HasNext bool
+	After   string
 }
 
 // Modlog lists a group's moderation log: public for open groups, members-only
 // otherwise. Moderator names are shown only to the group's moderators and admins.
 func (s *Store) Modlog(ctx context.Context, v *Viewer, slug string, page int) (*ModlogPage, error) {
+	return s.ModlogAfter(ctx, v, slug, page, "")
+}
+
+// ModlogAfter is Modlog for the page that starts after the cursor after (a previous
+// page's After); without a cursor that opens, by page number.
+func (s *Store) ModlogAfter(ctx context.Context, v *Viewer, slug string, page int, after string) (*ModlogPage, error) {
 	a, err := s.GroupAccess(ctx, v, slug)
 	if err != nil {
 		return nil, err
@@ -770,9 +779,14 @@ func (s *Store) Modlog(ctx context.Context, v *Viewer, slug string, page int) (*
 	if !a.Moderates { // reveals are for the group's moderators (see staff.go)
 		q = q.Where("action <> ?", ModlogReveal)
 	}
-	if err := q.Where("group_id = ?", a.Group.ID).Order("created_at DESC, id DESC").
-		Offset((page - 1) * PageSize).Limit(PageSize).Find(&mp.Entries).Error; err != nil {
+	q = q.Where("group_id = ?", a.Group.ID).Order("created_at DESC, id DESC")
+	if err := pageAt(q, page, s.timeIDSeek(cursorModlog, after, "created_at", "id")).Find(&mp.Entries).Error; err != nil {
 		return nil, wrapErr("modlog", err)
+	}
+	if len(mp.Entries) > PageSize {
+		mp.HasNext, mp.Entries = true, mp.Entries[:PageSize]
+		last := mp.Entries[len(mp.Entries)-1]
+		mp.After = s.sealCursor(cursorModlog, timeKey(last.CreatedAt), last.ID)
 	}
 	return mp, nil
 }

@@ -130,43 +130,61 @@ func (s *Store) notifyPostPublished(ctx context.Context, tx *gorm.DB, t *Thread,
 			return fmt.Errorf("models: notify quotes: %w", err)
 		}
 	}
-	var followers []int64
-	err := db.Model(&ThreadFollow{}).
-		Joins("JOIN memberships ON memberships.id = thread_follows.membership_id").
-		Where("thread_follows.thread_id = ? AND thread_follows.following = ? AND memberships.status = ?", t.ID, true, MemberActive).
-		Order("thread_follows.membership_id").Pluck("thread_follows.membership_id", &followers).Error
-	if err != nil {
-		return fmt.Errorf("models: notify followers: %w", err)
-	}
-
 	now := s.now()
-	var ns []Notification
-	add := func(membershipID int64, kind, text string) {
-		if skip[membershipID] {
-			return
-		}
-		skip[membershipID] = true
-		ns = append(ns, Notification{MembershipID: membershipID, Kind: kind, ThreadID: &t.ID, PostID: &p.ID,
-			Actor: actor, Text: text, CreatedAt: now})
-	}
 	who := actor
 	if who == "" {
 		who = "Someone"
 	}
-	for _, id := range quoted {
-		add(id, NotifyQuote, who+" quoted your post.")
+	if len(quoted) > 0 {
+		var ns []Notification
+		for _, id := range quoted {
+			if skip[id] {
+				continue
+			}
+			skip[id] = true
+			ns = append(ns, Notification{MembershipID: id, Kind: NotifyQuote, ThreadID: &t.ID, PostID: &p.ID,
+				Actor: actor, Text: who + " quoted your post.", CreatedAt: now})
+		}
+		if len(ns) > 0 {
+			if err := db.Create(&ns).Error; err != nil {
+				return fmt.Errorf("models: notify quotes: %w", err)
+			}
+		}
 	}
-	for _, id := range followers {
-		add(id, NotifyReply, who+" replied in a thread you follow.")
+	// The followers' notifications are written by the database in one statement,
+	// however many followers the thread has: no follower list travels to Go and back.
+	skipped := []int64{0} // never empty: no membership has id 0
+	for id := range skip {
+		skipped = append(skipped, id)
 	}
-	if len(ns) == 0 {
-		return nil
+	slices.Sort(skipped)
+	q := notifyFollowersSQL
+	if s.dialect == "postgres" {
+		q = notifyFollowersPostgres
 	}
-	if err := db.CreateInBatches(&ns, 200).Error; err != nil {
-		return fmt.Errorf("models: notify: %w", err)
+	err := db.Exec(q, NotifyReply, t.ID, p.ID, actor, who+" replied in a thread you follow.", now,
+		t.ID, true, MemberActive, skipped).Error
+	if err != nil {
+		return fmt.Errorf("models: notify followers: %w", err)
 	}
 	return nil
 }
+
+// notifyFollowersSQL makes a "reply" notification for each active follower of a
+// thread but those skipped, in the order of their memberships.
+const notifyFollowersSQL = `INSERT INTO notifications (membership_id, kind, thread_id, post_id, actor, text, created_at)
+SELECT thread_follows.membership_id, ?, ?, ?, ?, ?, ? FROM thread_follows
+JOIN memberships ON memberships.id = thread_follows.membership_id
+WHERE thread_follows.thread_id = ? AND thread_follows.following = ? AND memberships.status = ?
+AND thread_follows.membership_id NOT IN ? ORDER BY thread_follows.membership_id`
+
+// notifyFollowersPostgres is notifyFollowersSQL for PostgreSQL, which needs the
+// types of parameters in a select list.
+const notifyFollowersPostgres = `INSERT INTO notifications (membership_id, kind, thread_id, post_id, actor, text, created_at)
+SELECT thread_follows.membership_id, ?::text, ?::bigint, ?::bigint, ?::text, ?::text, ?::timestamptz FROM thread_follows
+JOIN memberships ON memberships.id = thread_follows.membership_id
+WHERE thread_follows.thread_id = ? AND thread_follows.following = ? AND memberships.status = ?
+AND thread_follows.membership_id NOT IN ? ORDER BY thread_follows.membership_id`
 
 // notifyAccepted tells the author of p that the thread's author accepted it as the
 // answer to t. Call it in the transaction that accepts the answer. An answer posted
@@ -233,15 +251,21 @@ func viewerMemberships(db *gorm.DB, v *Viewer) *gorm.DB {
 	return db.Model(&Membership{}).Select("id").Where("user_id = ? AND status <> ?", v.UserID(), MemberLeft)
 }
 
-// countUnread counts v's unread notifications over all v's memberships: one indexed COUNT.
+// unreadQuery is the query of v's unread notifications over all v's memberships,
+// read through the (membership_id, read_at) index.
+func unreadQuery(db *gorm.DB, v *Viewer) *gorm.DB {
+	return db.Model(&Notification{}).Where("membership_id IN (?) AND read_at IS NULL", viewerMemberships(db, v))
+}
+
+// countUnread counts v's unread notifications, up to BadgeCap (see badges.go).
 func countUnread(db *gorm.DB, v *Viewer) (int, error) {
 	var n int64
-	err := db.Model(&Notification{}).Where("membership_id IN (?) AND read_at IS NULL", viewerMemberships(db, v)).Count(&n).Error
+	err := cappedCount(unreadQuery(db, v)).Scan(&n).Error
 	return int(n), err
 }
 
 // UnreadNotifications is the number of v's unread notifications, summed over v's
-// memberships, for v's eyes only.
+// memberships and capped at BadgeCap, for v's eyes only.
 func (s *Store) UnreadNotifications(ctx context.Context, v *Viewer) (int, error) {
 	if v == nil {
 		return 0, ErrUnauthenticated
@@ -267,11 +291,19 @@ type NotificationPage struct {
 	Unread  int
 	Page    int
 	HasNext bool
+	// After is the cursor of the next page when there is one (see cursor.go).
+	After string
 }
 
 // Notifications lists one page of v's notifications over all v's memberships (but
 // those v left), newest first, with the unread count.
 func (s *Store) Notifications(ctx context.Context, v *Viewer, page int) (*NotificationPage, error) {
+	return s.NotificationsAfter(ctx, v, page, "")
+}
+
+// NotificationsAfter is Notifications for the page that starts after the cursor after
+// (a previous page's After); without a cursor that opens, by page number.
+func (s *Store) NotificationsAfter(ctx context.Context, v *Viewer, page int, after string) (*NotificationPage, error) {
 	if v == nil {
 		return nil, ErrUnauthenticated
 	}
@@ -280,15 +312,15 @@ func (s *Store) Notifications(ctx context.Context, v *Viewer, page int) (*Notifi
 	}
 	db := s.rdb.WithContext(ctx)
 	var ns []Notification
-	err := db.Preload("Membership.Group").Preload("Thread").
-		Where("membership_id IN (?)", viewerMemberships(db, v)).
-		Order("id DESC").Offset((page - 1) * PageSize).Limit(PageSize + 1).Find(&ns).Error
-	if err != nil {
+	q := db.Preload("Membership.Group").Preload("Thread").
+		Where("membership_id IN (?)", viewerMemberships(db, v)).Order("id DESC")
+	if err := pageAt(q, page, s.idSeek(cursorNotifications, after, "id")).Find(&ns).Error; err != nil {
 		return nil, fmt.Errorf("models: notifications: %w", err)
 	}
 	np := &NotificationPage{Page: page, Items: make([]NotificationItem, 0, len(ns))}
 	if len(ns) > PageSize {
 		np.HasNext, ns = true, ns[:PageSize]
+		np.After = s.sealCursor(cursorNotifications, ns[len(ns)-1].ID)
 	}
 	if page > 1 && len(ns) == 0 {
 		return nil, ErrNotFound
@@ -305,6 +337,7 @@ func (s *Store) Notifications(ctx context.Context, v *Viewer, page int) (*Notifi
 		}
 		np.Items = append(np.Items, it)
 	}
+	var err error
 	if np.Unread, err = countUnread(db, v); err != nil {
 		return nil, fmt.Errorf("models: notifications: %w", err)
 	}

@@ -476,6 +476,14 @@ func TestUnreadTracking(t *testing.T) {
 	if tp, err := s.ThreadPage(ctx, nil, th2.ID, 1); err != nil || tp.CanFollow {
 		t.Fatalf("visitor page: %v %v", tp, err)
 	}
+	// However long a thread went unread, counting stops at BadgeCap.
+	first := mustReply(t, s, f.bob, f.thread.ID, "reply 1")
+	for i := 2; i <= BadgeCap+5; i++ {
+		mustReply(t, s, f.bob, f.thread.ID, fmt.Sprintf("reply %d", i))
+	}
+	if got := unreads(f.alice)[f.thread.ID]; got.Count != BadgeCap || got.FirstPostID != first.ID {
+		t.Fatalf("long unread %+v, want %d from %d", got, BadgeCap, first.ID)
+	}
 }
 
 func TestThreadsBeforeJoiningAreNotNew(t *testing.T) {

@@ -179,6 +179,14 @@ func (in *PostInput) Validate() error {
 
 // CreatePost adds a reply to a thread. A verified clinician may reply as clinician:
 // the post then carries the credential and no membership, so it links to no pseudonym.
+//
+// The checks and detectors run before the write, on a reader (draftPost), so that
+// the writer (on SQLite, the one writer connection every post waits for) only
+// writes. The write then goes ahead only if what the checks relied on is unchanged
+// (writePost's guards); if it changed meanwhile, the reply is checked again and
+// written in one transaction, as a post that needs the writer's view to be checked
+// (a reply as clinician, in slow mode, or by a member whose mute has not been lifted
+// yet) always is.
 func (s *Store) CreatePost(ctx context.Context, v *Viewer, threadID int64, in PostInput) (*Post, error) {
 	if v == nil {
 		return nil, ErrUnauthenticated
@@ -190,82 +198,179 @@ func (s *Store) CreatePost(ctx context.Context, v *Viewer, threadID int64, in Po
 	if err != nil {
 		return nil, err
 	}
-	var p Post
-	err = s.tx(ctx, func(tx *gorm.DB) error {
-		var t Thread
-		if err := tx.Preload("Group").First(&t, threadID).Error; err != nil {
-			return err
+	d, err := s.draftPost(ctx, s.draftReader(), v, threadID, in, html)
+	if err == nil && d.guardable() {
+		err = s.tx(ctx, func(tx *gorm.DB) error { return s.writePost(ctx, tx, d, true) })
+		if errors.Is(err, errDraftStale) {
+			d, err = nil, nil // checked on a view that changed since: check and write at once
 		}
-		a, err := s.groupAccessFor(ctx, tx, v, t.Group)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		p = Post{ThreadID: t.ID, Body: in.Body, BodyHTML: html, ContentWarning: in.ContentWarning,
-			Status: PostPublished, Version: 1, CreatedAt: now, UpdatedAt: now}
-		if in.AsClinician {
-			if err := clinicianVoiceAllowed(v, a, now); err != nil { // see clinician.go
+	} else if err == nil {
+		d = nil
+	}
+	if err == nil && d == nil {
+		err = s.tx(ctx, func(tx *gorm.DB) error {
+			var err error
+			if d, err = s.draftPost(ctx, tx, v, threadID, in, html); err != nil {
 				return err
 			}
-			p.ClinicianID, p.Clinician = &v.Clinician.ID, v.Clinician
-		} else {
-			if err := postAllowed(v, a); err != nil {
-				return err
-			}
-			p.MembershipID, p.Membership = &a.Membership.ID, a.Membership
-		}
-		if t.Locked && !a.Moderates {
-			return Errorf(EFORBIDDEN, "this thread is locked")
-		}
-		if t.Kind == KindLive && !a.Moderates {
-			return liveReplyError(&t)
-		}
-		if err := s.checkSlowMode(ctx, tx, &t, &p, a); err != nil {
-			return err
-		}
-		ws, err := s.screenPostWords(ctx, tx, t.GroupID, &p, nil)
-		if err != nil {
-			return err
-		}
-		if err := screen(&p, t.Group, p.Membership, p.Body, in.ConfirmPersonalData); err != nil {
-			return err
-		}
-		ws.holdForWords(&p, a.Moderates)
-		if err := tx.Omit("Membership", "Clinician").Create(&p).Error; err != nil {
-			return err
-		}
-		updates := map[string]any{"reply_count": gorm.Expr("reply_count + 1"), "last_post_at": now}
-		if in.AsClinician && t.Kind == KindQuestion {
-			updates["clinician_answered"] = true
-			if err := s.recordClinicianAnswer(ctx, tx, &t, now); err != nil {
-				return err
-			}
-		}
-		if err := tx.Model(&t).Updates(updates).Error; err != nil {
-			return err
-		}
-		if err := tx.Model(t.Group).Update("last_activity_at", now).Error; err != nil {
-			return err
-		}
-		if p.MembershipID != nil {
-			if err := tx.Model(&Membership{}).Where("id = ?", *p.MembershipID).UpdateColumn("post_count", gorm.Expr("post_count + 1")).Error; err != nil {
-				return err
-			}
-		}
-		t.Group = a.Group
-		p.Thread = &t
-		return s.afterPostWrite(ctx, tx, &t, &p)
-	})
+			return s.writePost(ctx, tx, d, false)
+		})
+	}
 	if err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil, ErrNotFound
 		}
 		return nil, wrapErr("create post", err)
 	}
+	p := &d.p
 	if p.Status == PostPublished {
-		s.publish(ctx, Event{Kind: EventPost, GroupID: groupIDOf(&p), ThreadID: p.ThreadID, PostID: p.ID})
+		s.publish(ctx, Event{Kind: EventPost, GroupID: groupIDOf(p), ThreadID: p.ThreadID, PostID: p.ID})
 	}
-	return &p, nil
+	return p, nil
+}
+
+// draftReader is where a reply is checked before it is written: the readers on
+// SQLite, which see every committed write, and the primary on PostgreSQL, whose
+// read replicas may lag.
+func (s *Store) draftReader() *gorm.DB {
+	if s.dialect == "postgres" {
+		return s.db
+	}
+	return s.rdb
+}
+
+// postDraft is a reply that passed every check, ready to be written.
+type postDraft struct {
+	t         Thread
+	a         *GroupAccess
+	p         Post
+	clinician bool // a reply in the clinician voice
+	postCount int  // the author's membership's post count when it was checked
+}
+
+// errDraftStale says that what a draft's checks relied on changed before the write.
+var errDraftStale = errors.New("models: the post was checked on a view that has changed")
+
+// draftPost loads the thread and v's access to it from db and runs every check and
+// detector on a reply: the post to write, or the error for its author.
+func (s *Store) draftPost(ctx context.Context, db *gorm.DB, v *Viewer, threadID int64, in PostInput, html string) (*postDraft, error) {
+	db = db.WithContext(ctx)
+	d := &postDraft{clinician: in.AsClinician}
+	t := &d.t
+	if err := db.Preload("Group").First(t, threadID).Error; err != nil {
+		return nil, err
+	}
+	a, err := s.groupAccessFor(ctx, db, v, t.Group)
+	if err != nil {
+		return nil, err
+	}
+	d.a = a
+	now := s.now()
+	p := &d.p
+	*p = Post{ThreadID: t.ID, Body: in.Body, BodyHTML: html, ContentWarning: in.ContentWarning,
+		Status: PostPublished, Version: 1, CreatedAt: now, UpdatedAt: now}
+	if in.AsClinician {
+		if err := clinicianVoiceAllowed(v, a, now); err != nil { // see clinician.go
+			return nil, err
+		}
+		p.ClinicianID, p.Clinician = &v.Clinician.ID, v.Clinician
+	} else {
+		if err := postAllowed(v, a); err != nil {
+			return nil, err
+		}
+		p.MembershipID, p.Membership = &a.Membership.ID, a.Membership
+		d.postCount = a.Membership.PostCount
+	}
+	if t.Locked && !a.Moderates {
+		return nil, Errorf(EFORBIDDEN, "this thread is locked")
+	}
+	if t.Kind == KindLive && !a.Moderates {
+		return nil, liveReplyError(t)
+	}
+	if err := s.checkSlowMode(ctx, db, t, p, a); err != nil {
+		return nil, err
+	}
+	ws, err := s.screenPostWords(ctx, db, t.GroupID, p, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := screen(p, t.Group, p.Membership, p.Body, in.ConfirmPersonalData); err != nil {
+		return nil, err
+	}
+	ws.holdForWords(p, a.Moderates)
+	return d, nil
+}
+
+// guardable reports whether a draft checked outside the writing transaction can be
+// written with guards (see writePost): a reply in a member's voice, outside slow
+// mode, by a member who is not muted. Anything else is checked in the transaction.
+func (d *postDraft) guardable() bool {
+	m := d.a.Membership
+	return !d.clinician && m != nil && m.MutedUntil == nil && (d.t.SlowModeSeconds <= 0 || d.a.Moderates)
+}
+
+// writePost writes a checked reply, its counters and what every new post needs
+// (afterPostWrite). With guard, each counter update also requires that what the
+// checks relied on (the thread's state, the group's settings, the author's
+// membership) is as they saw it, and errDraftStale says that it is not.
+func (s *Store) writePost(ctx context.Context, tx *gorm.DB, d *postDraft, guard bool) error {
+	tx = tx.WithContext(ctx)
+	t, p := &d.t, &d.p
+	now := p.CreatedAt
+	updates := map[string]any{"reply_count": gorm.Expr("reply_count + 1"), "last_post_at": now}
+	if d.clinician && t.Kind == KindQuestion {
+		updates["clinician_answered"] = true
+		if err := s.recordClinicianAnswer(ctx, tx, t, now); err != nil {
+			return err
+		}
+	}
+	q := tx.Model(t)
+	if guard {
+		q = q.Where("group_id = ? AND locked = ? AND kind = ? AND slow_mode_seconds = ?", t.GroupID, t.Locked, t.Kind, t.SlowModeSeconds)
+	}
+	if err := stale(q.Updates(updates), guard); err != nil {
+		return err
+	}
+	q = tx.Model(t.Group)
+	if guard {
+		q = q.Where("visibility = ? AND premoderate_first_posts = ?", t.Group.Visibility, t.Group.PremoderateFirstPosts)
+	}
+	if err := stale(q.Update("last_activity_at", now), guard); err != nil {
+		return err
+	}
+	if p.MembershipID != nil {
+		q = tx.Model(&Membership{}).Where("id = ?", *p.MembershipID)
+		if m := d.a.Membership; guard {
+			q = q.Where("status = ? AND role = ? AND muted_until IS NULL", m.Status, m.Role)
+			// The post count matters only below the first posts screen checks.
+			if limit := max(t.Group.PremoderateFirstPosts, NewMemberPosts); d.postCount >= limit {
+				q = q.Where("post_count >= ?", limit)
+			} else {
+				q = q.Where("post_count = ?", d.postCount)
+			}
+		}
+		if err := stale(q.UpdateColumn("post_count", gorm.Expr("post_count + 1")), guard); err != nil {
+			return err
+		}
+	}
+	if err := tx.Omit("Membership", "Clinician").Create(p).Error; err != nil {
+		return err
+	}
+	t.Group = d.a.Group
+	p.Thread = t
+	return s.afterPostWrite(ctx, tx, t, p)
+}
+
+// stale passes on an update's error; with guard, an update that changed no row
+// (its guard failed) is errDraftStale.
+func stale(res *gorm.DB, guard bool) error {
+	if res.Error != nil {
+		return res.Error
+	}
+	if guard && res.RowsAffected == 0 {
+		return errDraftStale
+	}
+	return nil
 }
 
 // groupIDOf is the group of a post whose thread was loaded with its group.

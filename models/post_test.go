@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"gorm.io/gorm"
 )
 
 func TestCreateThreadAndReply(t *testing.T) {
@@ -176,5 +178,87 @@ func TestThreadPagination(t *testing.T) {
 	n, _ := s.PostPageNumber(ctx, th.ID, p2.Posts[0].ID)
 	if n != 2 {
 		t.Fatalf("last post on page %d, want 2", n)
+	}
+}
+
+// TestReplyCheckedBeforeItsWrite checks a reply on a reader and then changes what the
+// checks relied on before the write: the guarded write refuses (errDraftStale) and
+// leaves nothing behind, and CreatePost then checks again in the transaction.
+func TestReplyCheckedBeforeItsWrite(t *testing.T) {
+	s := NewTestStore(t)
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	ann := mustViewer(t, s, "ann", RoleMember)
+	ben := mustViewer(t, s, "ben", RoleMember)
+	g := mustGroup(t, s, admin, "t2d", VisibilityOpen)
+	mustJoin(t, s, ann, "t2d", MemberActive)
+	bm := mustJoin(t, s, ben, "t2d", MemberActive)
+	th, _, err := s.CreateThread(ctx, ann, "t2d", ThreadInput{Title: "Mornings", Body: "How are yours?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := PostInput{Body: "Slow but fine."}
+	for _, c := range []struct {
+		name   string
+		change func() error
+		undo   func() error
+		check  func(p *Post, err error)
+	}{
+		{"thread locked", func() error { return s.db.Model(&Thread{}).Where("id = ?", th.ID).Update("locked", true).Error },
+			func() error { return s.db.Model(&Thread{}).Where("id = ?", th.ID).Update("locked", false).Error },
+			func(p *Post, err error) { wantCode(t, err, EFORBIDDEN) }},
+		{"member banned", func() error {
+			return s.db.Model(&Membership{}).Where("id = ?", bm.ID).Update("status", MemberBanned).Error
+		},
+			func() error {
+				return s.db.Model(&Membership{}).Where("id = ?", bm.ID).Update("status", MemberActive).Error
+			},
+			func(p *Post, err error) { wantCode(t, err, EFORBIDDEN) }},
+		{"premoderation on", func() error {
+			return s.db.Model(&Group{}).Where("id = ?", g.ID).Update("premoderate_first_posts", 5).Error
+		}, func() error {
+			return s.db.Model(&Group{}).Where("id = ?", g.ID).Update("premoderate_first_posts", 0).Error
+		},
+			func(p *Post, err error) {
+				if err != nil || p.Status != PostHeld {
+					t.Fatalf("premoderated reply: %v, status %v", err, p)
+				}
+			}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := s.draftPost(ctx, s.draftReader(), ben, th.ID, in, "<p>Slow but fine.</p>")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var before Thread
+			s.db.First(&before, th.ID)
+			if err := c.change(); err != nil {
+				t.Fatal(err)
+			}
+			err = s.tx(ctx, func(tx *gorm.DB) error { return s.writePost(ctx, tx, d, true) })
+			if !errors.Is(err, errDraftStale) {
+				t.Fatalf("guarded write after a change: %v, want errDraftStale", err)
+			}
+			var after Thread
+			s.db.First(&after, th.ID)
+			var n int64
+			s.db.Model(&Post{}).Where("thread_id = ?", th.ID).Count(&n)
+			if after.ReplyCount != before.ReplyCount || n != int64(before.ReplyCount)+1 {
+				t.Fatalf("a refused write left %d replies (count %d), want %d", n-1, after.ReplyCount, before.ReplyCount)
+			}
+			c.check(s.CreatePost(ctx, ben, th.ID, in))
+			if err := c.undo(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	// Unchanged, the guarded write goes ahead and keeps the counters.
+	p, err := s.CreatePost(ctx, ben, th.ID, in)
+	if err != nil || p.Status != PostPublished {
+		t.Fatalf("reply: %v, %v", err, p)
+	}
+	var m Membership
+	s.db.First(&m, bm.ID)
+	if got, want := m.PostCount, 2; got != want { // the held reply and this one
+		t.Fatalf("post count %d, want %d", got, want)
 	}
 }

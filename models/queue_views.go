@@ -81,24 +81,30 @@ func (s *Store) QueueCounts(ctx context.Context, v *Viewer, group string) ([]Lan
 }
 
 // OpenQueueCount is the number of open items v may work, for the header's badge:
-// one COUNT query (0 for those who moderate nothing).
+// one COUNT query, capped at BadgeCap (0 for those who moderate nothing).
 func (s *Store) OpenQueueCount(ctx context.Context, v *Viewer) (int, error) {
 	if v == nil {
 		return 0, nil
 	}
-	db := s.rdb.WithContext(ctx)
-	q := db.Model(&QueueItem{}).Where("status = ?", ItemOpen)
-	if !v.IsAdmin() {
-		mine := db.Model(&Membership{}).Select("group_id").Where("user_id = ? AND status = ? AND role IN ?",
-			v.User.ID, MemberActive, []string{MemberModerator, MemberOwner})
-		q = q.Where("group_id IN (?)", mine).
-			Where("escalated = ? AND (exclude_user_id IS NULL OR exclude_user_id <> ?)", false, v.User.ID)
-	}
 	var n int64
-	if err := q.Count(&n).Error; err != nil {
+	if err := cappedCount(openQueueQuery(s.rdb.WithContext(ctx), v)).Scan(&n).Error; err != nil {
 		return 0, fmt.Errorf("models: open queue count: %w", err)
 	}
 	return int(n), nil
+}
+
+// openQueueQuery is the query of the open items v may work: every one for admins,
+// else those of the groups v moderates that are not escalated and that v may decide.
+// It reads the (status, group_id) index for admins and idx_queue_triage otherwise.
+func openQueueQuery(db *gorm.DB, v *Viewer) *gorm.DB {
+	q := db.Model(&QueueItem{}).Where("status = ?", ItemOpen)
+	if v.IsAdmin() {
+		return q
+	}
+	mine := db.Model(&Membership{}).Select("group_id").Where("user_id = ? AND status = ? AND role IN ?",
+		v.UserID(), MemberActive, []string{MemberModerator, MemberOwner})
+	return q.Where("group_id IN (?)", mine).
+		Where("escalated = ? AND (exclude_user_id IS NULL OR exclude_user_id <> ?)", false, v.UserID())
 }
 
 // QueueGroups lists the groups whose items v may work, by name, for the queue's

@@ -7,9 +7,20 @@ import (
 
 // scaleIndexes are the indexes the hot read paths need at millions of posts, beyond
 // those the models' tags declare: a thread's posts in id order (its pages, and a
-// post's page number), without sorting the whole thread on each request.
+// post's page number), without sorting the whole thread on each request; and those
+// of the header's capped counts and the keyset pages (see badges.go, cursor.go).
 var scaleIndexes = []string{
-	`CREATE INDEX IF NOT EXISTS idx_post_thread_id ON posts (thread_id, id)`,
+	// Status and author ride along, so that what a member has not read of a thread is
+	// counted from the index alone (see threadUnreads); it replaces idx_post_thread_id.
+	`CREATE INDEX IF NOT EXISTS idx_post_thread_read ON posts (thread_id, id, status, membership_id)`,
+	`DROP INDEX IF EXISTS idx_post_thread_id`,
+	// An admin's open queue items (moderators' use idx_queue_triage).
+	`CREATE INDEX IF NOT EXISTS idx_queue_open ON queue_items (status, group_id)`,
+	// Open questions for clinicians' badge and queue.
+	`CREATE INDEX IF NOT EXISTS idx_thread_questions ON threads (kind, clinician_answered, group_id)`,
+	// A member's notifications newest first, and a member's posts newest first.
+	`CREATE INDEX IF NOT EXISTS idx_notification_membership_id ON notifications (membership_id, id)`,
+	`CREATE INDEX IF NOT EXISTS idx_post_membership_created ON posts (membership_id, created_at, id)`,
 }
 
 // migrateScaleIndexes creates scaleIndexes if they are missing.

@@ -592,10 +592,11 @@ func scaleBodies(rng *rand.Rand, n int) []scaleBody {
 }
 
 // ScaleMemberNames returns the local sign-in names ("m" and the user id) of up to n
-// active members of a group, for benchmarks that sign in as generated members.
+// active members (not moderators) of a group, for benchmarks that sign in as
+// generated members.
 func (s *Store) ScaleMemberNames(ctx context.Context, groupID int64, n int) ([]string, error) {
 	var ids []int64
-	err := s.rdb.WithContext(ctx).Model(&Membership{}).Where("group_id = ? AND status = ?", groupID, MemberActive).
+	err := s.rdb.WithContext(ctx).Model(&Membership{}).Where("group_id = ? AND status = ? AND role = ?", groupID, MemberActive, MemberRegular).
 		Order("id").Limit(n).Pluck("user_id", &ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: scale members: %w", err)

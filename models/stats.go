@@ -379,9 +379,12 @@ func (s *Store) DBs() map[string]*sql.DB {
 		out["writer"] = w
 	}
 	if s.rdb != s.db {
-		if r, err := s.rdb.DB(); err == nil {
+		if r, err := s.rdb.DB(); err == nil && r != out["writer"] {
 			out["readers"] = r
 		}
+	}
+	for i, r := range s.replicas {
+		out[fmt.Sprintf("replica%d", i+1)] = r
 	}
 	return out
 }

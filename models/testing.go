@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -24,11 +25,17 @@ var TestSecret = []byte("haven-test-secret-0123456789abcdef")
 
 // NewTestStore opens a fresh, migrated database for one test and closes it when the
 // test ends: an in-memory SQLite database, or, when HAVEN_TEST_POSTGRES holds a
-// postgres:// URL, a new schema in that database that is dropped afterwards.
+// postgres:// URL, a new schema in that database that is dropped afterwards. With
+// HAVEN_TEST_REPLICAS=1 as well, the PostgreSQL store reads through a "replica" that
+// is the same schema (see replicas.go).
 func NewTestStore(tb testing.TB) *Store {
 	tb.Helper()
 	dsn := TestDSN(tb)
-	s, err := Open(dsn, Options{Secret: TestSecret})
+	opts := Options{Secret: TestSecret}
+	if IsPostgres(dsn) && os.Getenv("HAVEN_TEST_REPLICAS") == "1" {
+		opts.Replicas = []string{dsn}
+	}
+	s, err := Open(dsn, opts)
 	if err != nil {
 		tb.Fatalf("open test store: %v", err)
 	}
@@ -42,6 +49,25 @@ func NewTestStore(tb testing.TB) *Store {
 		}
 		return s
 	}
+	if err := s.Migrate(); err != nil {
+		tb.Fatalf("migrate test store: %v", err)
+	}
+	return s
+}
+
+// NewTestFileStore is NewTestStore on a SQLite file in a temporary folder (with its
+// pool of readers beside the writer, as Haven runs), or on PostgreSQL when
+// HAVEN_TEST_POSTGRES is set. Benchmarks use it.
+func NewTestFileStore(tb testing.TB) *Store {
+	tb.Helper()
+	if os.Getenv("HAVEN_TEST_POSTGRES") != "" {
+		return NewTestStore(tb)
+	}
+	s, err := Open(filepath.Join(tb.TempDir(), "haven.db"), Options{Secret: TestSecret})
+	if err != nil {
+		tb.Fatalf("open test store: %v", err)
+	}
+	tb.Cleanup(func() { s.Close() })
 	if err := s.Migrate(); err != nil {
 		tb.Fatalf("migrate test store: %v", err)
 	}

@@ -211,6 +211,8 @@ type GroupPage struct {
 	Threads []Thread
 	Page    int
 	HasNext bool
+	// After is the cursor of the next page when there is one (see cursor.go).
+	After string
 	// Unread says, for an active member, what they have not read of each thread
 	// (by thread id); it is nil for everyone else.
 	Unread map[int64]ThreadUnread
@@ -219,6 +221,13 @@ type GroupPage struct {
 // GroupPage loads a group and one page of its threads, pinned first, then by last
 // activity. The thread list is empty when v may see the group but not read it.
 func (s *Store) GroupPage(ctx context.Context, v *Viewer, slug string, page int) (*GroupPage, error) {
+	return s.GroupPageAfter(ctx, v, slug, page, "")
+}
+
+// GroupPageAfter is GroupPage for the page that starts after the cursor after (a
+// previous page's After), found by an index seek; without a cursor that opens, by
+// page number.
+func (s *Store) GroupPageAfter(ctx context.Context, v *Viewer, slug string, page int, after string) (*GroupPage, error) {
 	if page < 1 || page > MaxPage {
 		return nil, &ValidationError{Fields: map[string]string{"page": fmt.Sprintf("use a page from 1 to %d", MaxPage)}}
 	}
@@ -230,14 +239,13 @@ func (s *Store) GroupPage(ctx context.Context, v *Viewer, slug string, page int)
 	if !a.CanRead {
 		return gp, nil
 	}
-	var ts []Thread
-	err = s.rdb.WithContext(ctx).Preload("Membership").Preload("Clinician").Where("group_id = ?", a.Group.ID).
-		Order("pinned DESC, last_post_at DESC, id DESC").Offset((page - 1) * PageSize).Limit(PageSize + 1).Find(&ts).Error
+	ts, err := s.groupThreads(ctx, a.Group.ID, page, after)
 	if err != nil {
-		return nil, fmt.Errorf("models: group page: %w", err)
+		return nil, err
 	}
 	if len(ts) > PageSize {
 		gp.HasNext, ts = true, ts[:PageSize]
+		gp.After = s.groupThreadsCursor(ts)
 	}
 	if page > 1 && len(ts) == 0 {
 		return nil, ErrNotFound
@@ -245,6 +253,69 @@ func (s *Store) GroupPage(ctx context.Context, v *Viewer, slug string, page int)
 	gp.Threads = ts
 	if a.Joined() {
 		if gp.Unread, err = s.threadUnreads(ctx, a.Membership, ts); err != nil {
+			return nil, err
+		}
+	}
+	return gp, nil
+}
+
+// GroupShared is one page of a group's threads as everyone who may read the group
+// reads it. The app keeps it while the group's version stamp is current and adds each
+// signed-in viewer's part with GroupPageFrom. It is loaded without any access check:
+// never show it without GroupPageFrom.
+type GroupShared struct {
+	Group   Group
+	Threads []Thread
+	Page    int
+	HasNext bool
+	After   string
+	// Empty is true for a page past the end (not the first): ErrNotFound for readers.
+	Empty bool
+}
+
+// LoadGroupShared loads the part of a group's page that is the same for every reader
+// (see GroupShared and GroupPageAfter). A missing group is ErrNotFound.
+func (s *Store) LoadGroupShared(ctx context.Context, slug string, page int, after string) (*GroupShared, error) {
+	if page < 1 || page > MaxPage {
+		return nil, &ValidationError{Fields: map[string]string{"page": fmt.Sprintf("use a page from 1 to %d", MaxPage)}}
+	}
+	sh := &GroupShared{Page: page}
+	if err := s.rdb.WithContext(ctx).Where("slug = ?", slug).First(&sh.Group).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("models: load group: %w", err)
+	}
+	ts, err := s.groupThreads(ctx, sh.Group.ID, page, after)
+	if err != nil {
+		return nil, err
+	}
+	if len(ts) > PageSize {
+		sh.HasNext, ts = true, ts[:PageSize]
+		sh.After = s.groupThreadsCursor(ts)
+	}
+	sh.Threads, sh.Empty = ts, page > 1 && len(ts) == 0
+	return sh, nil
+}
+
+// GroupPageFrom is v's page of a group from its shared part: v's access and, for an
+// active member, what they have not read. It answers as GroupPageAfter does; the
+// page's Group and Threads are sh's: read them, never change them.
+func (s *Store) GroupPageFrom(ctx context.Context, v *Viewer, sh *GroupShared) (*GroupPage, error) {
+	a, err := s.groupAccessFor(ctx, s.rdb, v, &sh.Group)
+	if err != nil {
+		return nil, err
+	}
+	gp := &GroupPage{Access: a, Page: sh.Page}
+	if !a.CanRead {
+		return gp, nil
+	}
+	if sh.Empty {
+		return nil, ErrNotFound
+	}
+	gp.Threads, gp.HasNext, gp.After = sh.Threads, sh.HasNext, sh.After
+	if a.Joined() {
+		if gp.Unread, err = s.threadUnreads(ctx, a.Membership, sh.Threads); err != nil {
 			return nil, err
 		}
 	}
@@ -330,4 +401,176 @@ func (s *Store) ThreadPage(ctx context.Context, v *Viewer, id int64, page int) (
 		return nil, err
 	}
 	return tp, nil
+}
+
+// ThreadShared is one page of a thread as every reader without a held post in it
+// reads it: the thread, its published and tombstoned posts (the accepted answer
+// featured on page 1), and who has held posts there. The app keeps it while the
+// thread's version stamp is current (see Versions) and adds each signed-in viewer's
+// part with ThreadPageFrom, so a page view costs only the viewer's own queries.
+// It is loaded without any access check: never show it without ThreadPageFrom.
+type ThreadShared struct {
+	Thread        Thread
+	Posts         []Post
+	Page          int
+	HasNext       bool
+	OpeningPostID int64
+	// FeaturedID is the accepted answer brought from a later page (0 when none): it
+	// does not move the viewer's read position.
+	FeaturedID int64
+	// HeldBy holds the memberships with a held post in the thread. They and the
+	// group's moderators see held posts, so their pages are loaded by ThreadPage.
+	HeldBy map[int64]bool
+}
+
+// LoadThreadShared loads the part of a thread's page that is the same for every
+// reader; see ThreadShared. A missing thread or page is ErrNotFound.
+func (s *Store) LoadThreadShared(ctx context.Context, id int64, page int) (*ThreadShared, error) {
+	if page < 1 || page > MaxPage {
+		return nil, &ValidationError{Fields: map[string]string{"page": fmt.Sprintf("use a page from 1 to %d", MaxPage)}}
+	}
+	db := s.rdb.WithContext(ctx)
+	var t Thread
+	if err := db.Preload("Group").Preload("Membership").Preload("Clinician").First(&t, id).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("models: thread page: %w", err)
+	}
+	sh := &ThreadShared{Thread: t, Page: page, HeldBy: map[int64]bool{}}
+	var ps []Post
+	err := db.Preload("Membership").Preload("Clinician").Where("thread_id = ? AND status <> ?", t.ID, PostHeld).
+		Order(liveOrder(&t)).Offset((page - 1) * PageSize).Limit(PageSize + 1).Find(&ps).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: thread page: %w", err)
+	}
+	if len(ps) > PageSize {
+		sh.HasNext, ps = true, ps[:PageSize]
+	}
+	if page > 1 && len(ps) == 0 {
+		return nil, ErrNotFound
+	}
+	// The opening post, and the authors of held posts, in one statement.
+	var rows []struct {
+		ID           int64
+		MembershipID *int64
+		Status       string
+	}
+	err = db.Raw(`SELECT id, membership_id, status FROM (SELECT id, membership_id, status FROM posts WHERE thread_id = ? ORDER BY id LIMIT 1) first
+UNION ALL SELECT id, membership_id, status FROM posts WHERE thread_id = ? AND status = ?`, t.ID, t.ID, PostHeld).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: thread page: %w", err)
+	}
+	for i, r := range rows {
+		if i == 0 {
+			sh.OpeningPostID = r.ID
+		}
+		if r.Status == PostHeld && r.MembershipID != nil {
+			sh.HeldBy[*r.MembershipID] = true
+		}
+	}
+	sh.Posts = ps
+	if id := t.AcceptedPostID; id != nil && page == 1 && len(ps) > 0 {
+		tp := &ThreadPage{Thread: t, Posts: ps, Page: page, OpeningPostID: sh.OpeningPostID}
+		if err := s.featureAccepted(ctx, tp, *id); err != nil {
+			return nil, err
+		}
+		if len(tp.Posts) > len(ps) { // brought from a later page
+			sh.FeaturedID = *id
+		}
+		sh.Posts = tp.Posts
+	}
+	return sh, nil
+}
+
+// ThreadPageFrom is v's page of a thread from its shared part: v's access, read
+// position, reactions and mutes. It answers ok false, and no page, when v sees more
+// than the shared part holds (a moderator of the group, or the author of a held
+// post): load their page with ThreadPage. A thread v may not read is ErrNotFound.
+// The page's Thread and Posts are sh's: read them, never change them.
+func (s *Store) ThreadPageFrom(ctx context.Context, v *Viewer, sh *ThreadShared) (tp *ThreadPage, ok bool, err error) {
+	a, err := s.groupAccessFor(ctx, s.rdb, v, sh.Thread.Group)
+	if err != nil {
+		return nil, false, err
+	}
+	if !a.CanRead {
+		return nil, false, ErrNotFound
+	}
+	if a.Moderates || (a.Membership != nil && sh.HeldBy[a.Membership.ID]) {
+		return nil, false, nil
+	}
+	tp = &ThreadPage{Access: a, Thread: sh.Thread, Posts: sh.Posts, Page: sh.Page, HasNext: sh.HasNext,
+		OpeningPostID: sh.OpeningPostID}
+	if a.Membership == nil || len(sh.Posts) == 0 {
+		return tp, true, nil
+	}
+	joined := a.Joined()
+	var lo, hi, highest int64 = sh.Posts[0].ID, 0, 0
+	for i := range sh.Posts {
+		id := sh.Posts[i].ID
+		lo, hi = min(lo, id), max(hi, id)
+		if id != sh.FeaturedID {
+			highest = max(highest, id)
+		}
+	}
+	// The member's follow and read position (kind 0), their reactions on the page's
+	// posts (1) and the members they muted (2), in one statement.
+	var rows []struct {
+		K int
+		A int64
+		B int64
+		C string
+	}
+	m := a.Membership
+	err = s.rdb.WithContext(ctx).Raw(`SELECT 0 AS k,
+  COALESCE((SELECT CASE WHEN following THEN 1 ELSE 0 END FROM thread_follows WHERE thread_id = ? AND membership_id = ?), 0) AS a,
+  COALESCE((SELECT last_read_post_id FROM thread_reads WHERE membership_id = ? AND thread_id = ?), 0) AS b, '' AS c
+UNION ALL SELECT 1, post_id, 0, kind FROM reactions WHERE membership_id = ? AND post_id BETWEEN ? AND ?
+UNION ALL SELECT 2, muted_membership_id, 0, '' FROM member_mutes WHERE muter_membership_id = ?`,
+		sh.Thread.ID, m.ID, m.ID, sh.Thread.ID, m.ID, lo, hi, m.ID).Scan(&rows).Error
+	if err != nil {
+		return nil, false, fmt.Errorf("models: thread page: %w", err)
+	}
+	onPage := make(map[int64]bool, len(sh.Posts))
+	authors := map[int64]bool{}
+	for i := range sh.Posts {
+		onPage[sh.Posts[i].ID] = true
+		if id := sh.Posts[i].MembershipID; id != nil && *id != m.ID {
+			authors[*id] = true
+		}
+	}
+	given := map[int64]map[string]bool{}
+	tp.Mine, tp.Muted = map[int64][]string{}, map[int64]bool{}
+	for _, r := range rows {
+		switch r.K {
+		case 0:
+			if joined {
+				tp.CanFollow, tp.Following, tp.LastReadPostID = true, r.A == 1, r.B
+			}
+		case 1:
+			if onPage[r.A] {
+				if given[r.A] == nil {
+					given[r.A] = map[string]bool{}
+				}
+				given[r.A][r.C] = true
+			}
+		case 2:
+			if authors[r.A] {
+				tp.Muted[r.A] = true
+			}
+		}
+	}
+	for id, kinds := range given {
+		for _, k := range ReactionKinds {
+			if kinds[k] {
+				tp.Mine[id] = append(tp.Mine[id], k)
+			}
+		}
+	}
+	if joined && highest > tp.LastReadPostID {
+		if err := s.markRead(ctx, s.db, m.ID, sh.Thread.ID, highest); err != nil {
+			return nil, false, err
+		}
+	}
+	return tp, true, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -199,6 +200,68 @@ func (s *Store) GrantAdmin(ctx context.Context, provider, subject string) (*User
 // ViewerByID loads the viewer for a session's user id; ErrNotFound when the user is
 // gone, and ErrForbidden when the account is banned.
 func (s *Store) ViewerByID(ctx context.Context, id int64) (*Viewer, error) {
+	if v, ok := s.viewers.get(s.versions, id); ok {
+		return v, nil
+	}
+	seq := s.versions.Seq()
+	v, err := s.loadViewer(ctx, id)
+	if err == nil {
+		s.viewers.put(id, v, seq)
+	}
+	return v, err
+}
+
+// viewerTTL bounds how long a signed-in viewer's account is kept between changes.
+const viewerTTL = time.Minute
+
+// viewerCache keeps signed-in viewers' accounts, loaded on every request, while no
+// write touched them (Versions.User: on this instance at once, on others through
+// the broker) and for at most viewerTTL.
+type viewerCache struct {
+	mu sync.Mutex
+	m  map[int64]cachedViewer
+}
+
+type cachedViewer struct {
+	user      User
+	clinician *Clinician
+	seq       uint64
+	at        time.Time
+}
+
+// get returns a copy of the kept viewer, so that no request changes another's.
+func (c *viewerCache) get(vs *Versions, id int64) (*Viewer, bool) {
+	c.mu.Lock()
+	e, ok := c.m[id]
+	c.mu.Unlock()
+	if !ok || time.Since(e.at) > viewerTTL || vs.User(id) > e.seq {
+		return nil, false
+	}
+	u := e.user
+	v := &Viewer{User: &u}
+	if e.clinician != nil {
+		cl := *e.clinician
+		v.Clinician = &cl
+	}
+	return v, true
+}
+
+func (c *viewerCache) put(id int64, v *Viewer, seq uint64) {
+	e := cachedViewer{user: *v.User, seq: seq, at: time.Now()}
+	if v.Clinician != nil {
+		cl := *v.Clinician
+		e.clinician = &cl
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= 50000 {
+		c.m = map[int64]cachedViewer{}
+	}
+	c.m[id] = e
+}
+
+// loadViewer reads a viewer's account (and clinician record) from the database.
+func (s *Store) loadViewer(ctx context.Context, id int64) (*Viewer, error) {
 	var u User
 	if err := s.rdb.WithContext(ctx).First(&u, id).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {

@@ -2,8 +2,11 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"runtime/debug"
+	"strings"
+	"sync"
 	"sync/atomic"
 
 	"gorm.io/gorm"
@@ -19,6 +22,11 @@ import (
 // others commit together. Every caller returns only after the commit, so what it does
 // next (publishing live events, redirecting) sees its write durable, exactly as with a
 // transaction of its own.
+//
+// The writer also keeps the statements it runs often prepared (stmtCache): SQLite
+// compiles a statement each time it runs otherwise, and for the writes of a post
+// (an insert into a table that much of the schema references, an update of a
+// thread row and its indexes) compiling costs about as much as running.
 
 // maxWriteBatch bounds how many transactions share one commit.
 const maxWriteBatch = 64
@@ -46,10 +54,14 @@ type writeBatcher struct {
 	done chan struct{}
 	// commits and txs count shared commits and the transactions in them.
 	commits, txs atomic.Int64
+	stmts        *stmtCache
 }
 
 func newWriteBatcher(s *Store) *writeBatcher {
 	b := &writeBatcher{s: s, reqs: make(chan *writeReq, 1024), quit: make(chan struct{}), done: make(chan struct{})}
+	if sqlDB, err := s.db.DB(); err == nil {
+		b.stmts = &stmtCache{db: sqlDB, stmts: map[string]*sql.Stmt{}, seen: map[string]int{}}
+	}
 	go b.loop()
 	return b
 }
@@ -81,6 +93,9 @@ func (b *writeBatcher) close() {
 	}
 	close(b.quit)
 	<-b.done
+	if b.stmts != nil {
+		b.stmts.closeAll()
+	}
 }
 
 func (b *writeBatcher) loop() {
@@ -98,6 +113,9 @@ func (b *writeBatcher) loop() {
 					return
 				}
 			}
+		}
+		if b.stmts != nil {
+			b.stmts.prepare() // the connection is free between transactions
 		}
 		batch := []*writeReq{first}
 	collect:
@@ -143,6 +161,9 @@ func (b *writeBatcher) run(batch []*writeReq) {
 	s := b.s
 	var pool gorm.ConnPool
 	err := s.db.Transaction(func(tx *gorm.DB) error {
+		if sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx); ok && b.stmts != nil {
+			tx.Statement.ConnPool = &cachedTx{Tx: sqlTx, c: b.stmts}
+		}
 		pool = tx.Statement.ConnPool
 		s.versions.begin(pool)
 		if len(live) == 1 {
@@ -175,4 +196,102 @@ func (b *writeBatcher) run(batch []*writeReq) {
 		}
 		close(r.done)
 	}
+}
+
+// maxCachedStmts bounds the writer's prepared statements; past it they are all
+// closed and the cache starts again.
+const maxCachedStmts = 256
+
+// stmtCache keeps the statements the writer runs often prepared on its connection.
+// A statement is prepared (between transactions, when the connection is free) once
+// it has run twice, and then runs from its prepared form in every transaction
+// (database/sql reuses a statement prepared on the same connection). Text with more
+// than one statement is never cached: a prepared statement runs only the first.
+type stmtCache struct {
+	db    *sql.DB
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+	seen  map[string]int // statements not prepared yet, with how often they ran
+}
+
+// get returns the prepared form of query, or nil (and counts the query).
+func (c *stmtCache) get(query string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st := c.stmts[query]; st != nil {
+		return st
+	}
+	if len(c.seen) >= 4*maxCachedStmts {
+		clear(c.seen)
+	}
+	if !strings.Contains(query, ";") {
+		c.seen[query]++
+	}
+	return nil
+}
+
+// prepare prepares the statements that ran twice or more. Call it between
+// transactions: it needs the writer's one connection.
+func (c *stmtCache) prepare() {
+	c.mu.Lock()
+	var queries []string
+	for q, n := range c.seen {
+		if n >= 2 {
+			queries = append(queries, q)
+			delete(c.seen, q)
+		}
+	}
+	c.mu.Unlock()
+	for _, q := range queries {
+		st, err := c.db.Prepare(q)
+		if err != nil {
+			continue // it runs unprepared, as before
+		}
+		c.mu.Lock()
+		if len(c.stmts) >= maxCachedStmts {
+			c.closeAllLocked()
+		}
+		c.stmts[q] = st
+		c.mu.Unlock()
+	}
+}
+
+func (c *stmtCache) closeAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closeAllLocked()
+}
+
+func (c *stmtCache) closeAllLocked() {
+	for q, st := range c.stmts {
+		st.Close()
+		delete(c.stmts, q)
+	}
+}
+
+// cachedTx is the writer's transaction: statements the cache holds run prepared.
+type cachedTx struct {
+	*sql.Tx
+	c *stmtCache
+}
+
+func (t *cachedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.c.get(query); st != nil {
+		return t.Tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.Tx.ExecContext(ctx, query, args...)
+}
+
+func (t *cachedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.c.get(query); st != nil {
+		return t.Tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return t.Tx.QueryContext(ctx, query, args...)
+}
+
+func (t *cachedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.c.get(query); st != nil {
+		return t.Tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return t.Tx.QueryRowContext(ctx, query, args...)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -85,4 +86,44 @@ func TestWriteBatchIsolatesTransactions(t *testing.T) {
 		t.Errorf("%d commits for %d transactions", s.batch.commits.Load(), s.batch.txs.Load())
 	}
 	t.Logf("%d transactions in %d commits", s.batch.txs.Load(), s.batch.commits.Load())
+}
+
+// TestWriterKeepsStatementsPrepared runs the same statements in several transactions:
+// once a statement has run twice the writer keeps it prepared, and it still does its
+// work in every later transaction; text holding two statements is never prepared
+// (a prepared statement runs only the first) and both still run.
+func TestWriterKeepsStatementsPrepared(t *testing.T) {
+	if TestDSN(t) != ":memory:" {
+		t.Skip("the writer's prepared statements are SQLite's")
+	}
+	s := NewTestStore(t)
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	mustGroup(t, s, admin, "a", VisibilityOpen)
+	mustGroup(t, s, admin, "b", VisibilityOpen)
+	const one = "UPDATE groups SET name = ? WHERE slug = ?"
+	const two = "UPDATE groups SET name = name || 'x' WHERE slug = 'a'; UPDATE groups SET name = name || 'y' WHERE slug = 'b'"
+	for i := range 4 {
+		err := s.tx(ctx, func(tx *gorm.DB) error {
+			if err := tx.Exec(one, fmt.Sprintf("A%d", i), "a").Error; err != nil {
+				return err
+			}
+			return tx.Exec(two).Error
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := s.batch.stmts
+	c.mu.Lock()
+	_, prepared := c.stmts[one]
+	_, preparedTwo := c.stmts[two]
+	c.mu.Unlock()
+	if !prepared || preparedTwo {
+		t.Fatalf("prepared: single statement %v (want true), two statements %v (want false)", prepared, preparedTwo)
+	}
+	var names []string
+	s.db.Model(&Group{}).Order("slug").Pluck("name", &names)
+	if got, want := strings.Join(names, ","), "A3x,Group byyyy"; got != want {
+		t.Fatalf("names %q, want %q", got, want)
+	}
 }
