@@ -124,6 +124,7 @@ func serve(cfg app.Config, store *models.Store, log *slog.Logger) error {
 			log.Info("seeded demo content into the empty database")
 		}
 	}
+	app.TuneGC()
 	e, err := app.New(cfg, store, log)
 	if err != nil {
 		return err

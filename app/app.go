@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -253,5 +254,19 @@ func staticFiles() echo.HandlerFunc {
 		}
 		fileServer.ServeHTTP(c.Response(), c.Request())
 		return nil
+	}
+}
+
+// TuneGC sets the garbage collector for serving, unless GOGC or GOMEMLIMIT say
+// otherwise: collect when the heap has grown to five times what is live, not twice
+// (a page view allocates much that dies at once, and the heap stays small), and more
+// often as the process nears 256 MiB, so that memory stays bounded whatever the caches
+// hold.
+func TuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(256 << 20)
 	}
 }

@@ -34,8 +34,12 @@ import (
 // pageCacheTTL bounds how long a cached page is shown, however quiet its thread.
 const pageCacheTTL = 30 * time.Second
 
-// pageCacheSize bounds the number of cached pages.
-const pageCacheSize = 4096
+// pageCacheSize bounds the number of cached pages, and pageCacheBudget the bytes of
+// their rendered HTML.
+const (
+	pageCacheSize   = 4096
+	pageCacheBudget = 48 << 20
+)
 
 // cachedPage is one visitor page's view model, as loaded at seq.
 type cachedPage struct {
@@ -58,6 +62,7 @@ type pageCache struct {
 	versions *models.Versions
 	mu       sync.RWMutex
 	entries  map[string]*cachedPage
+	bytes    int // rendered HTML held by all entries
 	hits     uint64
 	misses   uint64
 }
@@ -98,16 +103,50 @@ func (pc *pageCache) put(key string, e *cachedPage) {
 	e.at = time.Now()
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
+	if old := pc.entries[key]; old != nil {
+		pc.bytes -= old.size()
+	}
 	if len(pc.entries) >= pageCacheSize {
-		n := 0
-		for k := range pc.entries { // map order is random: drop an eighth
-			delete(pc.entries, k)
-			if n++; n >= pageCacheSize/8 {
-				break
-			}
-		}
+		pc.dropLocked(pageCacheSize / 8)
 	}
 	pc.entries[key] = e
+}
+
+// dropLocked drops n entries (map order is random).
+func (pc *pageCache) dropLocked(n int) {
+	for k, e := range pc.entries {
+		if n <= 0 {
+			break
+		}
+		pc.bytes -= e.size()
+		delete(pc.entries, k)
+		n--
+	}
+	if len(pc.entries) == 0 {
+		pc.bytes = 0
+	}
+}
+
+// grew records n more bytes of rendered pages, and drops a quarter of the entries
+// while past pageCacheBudget.
+func (pc *pageCache) grew(n int) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	pc.bytes += n
+	for pc.bytes > pageCacheBudget && len(pc.entries) > 0 {
+		pc.dropLocked(max(1, len(pc.entries)/4))
+	}
+}
+
+// size is the bytes of the entry's rendered page.
+func (e *cachedPage) size() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for _, p := range e.html {
+		n += len(p)
+	}
+	return n
 }
 
 // visitor reports whether the request may be answered from the cache: no one is
@@ -219,6 +258,7 @@ func (h *handler) respondCached(c echo.Context, name string, e *cachedPage) erro
 	}
 	e.mu.Lock()
 	parts := e.html
+	grown := 0
 	if parts == nil || !slices.Equal(ids, e.banners) {
 		t, ok := h.render.pages[name]
 		if !ok {
@@ -232,10 +272,17 @@ func (h *handler) respondCached(c echo.Context, name string, e *cachedPage) erro
 			e.mu.Unlock()
 			return fmt.Errorf("app: render %s: %w", name, err)
 		}
+		for _, p := range e.html {
+			grown -= len(p)
+		}
 		parts = bytes.Split(buf.Bytes(), csrfPlaceholder)
 		e.html, e.banners = parts, ids
+		grown += buf.Len() - (len(parts)-1)*len(csrfPlaceholder)
 	}
 	e.mu.Unlock()
+	if grown != 0 {
+		h.pages.grew(grown)
+	}
 	// Write the parts around this visitor's token: no copy of the page per request.
 	token := []byte(csrfToken(c))
 	n := (len(parts) - 1) * len(token)

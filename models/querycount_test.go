@@ -125,4 +125,39 @@ func TestReadPagesUseAFixedNumberOfQueries(t *testing.T) {
 			}
 		})
 	}
+	// A signed-in member's page from the shared part the app keeps (see
+	// LoadThreadShared, LoadGroupShared): two queries of their own.
+	t.Run("member's part of shared pages", func(t *testing.T) {
+		for _, th := range []*Thread{&small, &big} {
+			var rm Membership
+			s.db.Where("group_id = ? AND role = ? AND status = ?", th.GroupID, MemberRegular, MemberActive).First(&rm)
+			u, err := s.LocalSignIn(ctx, fmt.Sprintf("m%d", rm.UserID), "member")
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := s.ViewerByID(ctx, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sh, err := s.LoadThreadShared(ctx, th.ID, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok, err := s.ThreadPageFrom(ctx, v, sh); err != nil || !ok { // the first visit writes
+				t.Fatalf("thread page from shared: %v %v", ok, err)
+			}
+			if n := countQueries(t, s, func() { s.ThreadPageFrom(ctx, v, sh) }); n > 2 {
+				t.Errorf("thread page from shared (%d replies): %d queries, want at most 2", th.ReplyCount, n)
+			}
+			var gr Group
+			s.db.First(&gr, th.GroupID)
+			gs, err := s.LoadGroupShared(ctx, gr.Slug, 1, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := countQueries(t, s, func() { s.GroupPageFrom(ctx, v, gs) }); n > 2 {
+				t.Errorf("group page from shared: %d queries, want at most 2", n)
+			}
+		}
+	})
 }

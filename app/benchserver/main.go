@@ -41,6 +41,7 @@ func run() error {
 	if err := store.Migrate(); err != nil {
 		return err
 	}
+	app.TuneGC()
 	e, err := app.New(cfg, store, log)
 	if err != nil {
 		return err
