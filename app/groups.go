@@ -17,6 +17,9 @@ import (
 type homeView struct {
 	MyGroups []groupJSON `json:"my_groups"`
 	Discover []groupJSON `json:"discover"`
+	// DiscoverTotal counts every group the viewer could discover; Discover holds the
+	// homeDiscover most recently active of them (all are on /groups).
+	DiscoverTotal int `json:"discover_total"`
 	// Announcements are the current site-wide info and advisory announcements.
 	Announcements []announcementJSON `json:"announcements"`
 	// MyGroupsHTML and DiscoverHTML are the lists put together for a signed-in
@@ -61,15 +64,22 @@ func (h *handler) homeView(c echo.Context) (*homeView, error) {
 func newHomeView(ls []models.GroupListing) *homeView {
 	hv := homeView{MyGroups: []groupJSON{}, Discover: []groupJSON{}}
 	for i := range ls {
-		g := newGroupJSON(&ls[i].Group, ls[i].Membership)
-		if g.Joined || g.Pending {
-			hv.MyGroups = append(hv.MyGroups, g)
-		} else {
-			hv.Discover = append(hv.Discover, g)
+		m := ls[i].Membership
+		switch {
+		case m != nil && (m.Status == models.MemberActive || m.Status == models.MemberPending):
+			hv.MyGroups = append(hv.MyGroups, newGroupJSON(&ls[i].Group, m))
+		default:
+			if hv.DiscoverTotal++; len(hv.Discover) < homeDiscover {
+				hv.Discover = append(hv.Discover, newGroupJSON(&ls[i].Group, m))
+			}
 		}
 	}
 	return &hv
 }
+
+// homeDiscover is how many groups the home page suggests, most recently active
+// first; the list of groups has them all.
+const homeDiscover = 24
 
 // groupsView is the list of groups.
 type groupsView struct {

@@ -78,7 +78,7 @@ func (h *handler) memberHome(c echo.Context, v *models.Viewer) error {
 	}
 	p := h.newPage(c, hv)
 	fk, keep := frameKeyOf(&p)
-	k := homeShellKey{frame: fk, mine: len(hv.MyGroups) > 0, discover: len(hv.Discover) > 0}
+	k := homeShellKey{frame: fk, mine: len(hv.MyGroups) > 0, discover: len(hv.Discover), discoverTotal: hv.DiscoverTotal}
 	return h.writeShellPage(c, &s.html, shellPage{name: "home", p: p, key: k, keep: keep, lists: lists[:],
 		mark: func(bool) {
 			if len(hv.MyGroups) > 0 {
@@ -97,8 +97,9 @@ type groupCardKey struct {
 }
 
 // homeShellKey is everything the home page's shell shows that is not the viewer's
-// own: the frame, and which lists have groups.
+// own: the frame, whether they have groups, and how many others there are.
 type homeShellKey struct {
-	frame          frameKey
-	mine, discover bool
+	frame                   frameKey
+	mine                    bool
+	discover, discoverTotal int
 }

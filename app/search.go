@@ -38,6 +38,10 @@ type searchResultJSON struct {
 	SnippetParts []models.SnippetPart `json:"-"`
 }
 
+// searchFilterGroups is how many readable groups the search form lists at most;
+// past it, it lists the viewer's own.
+const searchFilterGroups = 30
+
 // searchView is the search page: the form, and one page of results.
 type searchView struct {
 	Query   string             `json:"query"`
@@ -80,8 +84,14 @@ func (h *handler) search(c echo.Context) error {
 	sv := searchView{Query: res.Query, Results: make([]searchResultJSON, 0, len(res.Hits)),
 		Page:  pageJSON{Number: res.Page, Size: models.SearchPageSize, HasNext: res.HasNext},
 		Scope: make([]groupRef, 0, len(res.Scope)), Searched: res.Query != ""}
+	// The filter offers every readable group on a small site; on a large one, the
+	// viewer's own groups (?group= still takes any readable group).
+	offered := res.Scope
+	if len(offered) > searchFilterGroups {
+		offered = res.Mine
+	}
 	inScope := false
-	for _, g := range res.Scope {
+	for _, g := range offered {
 		sv.Scope = append(sv.Scope, groupRef{Slug: g.Slug, Name: g.Name})
 		inScope = inScope || (res.Group != nil && g.ID == res.Group.ID)
 	}

@@ -245,6 +245,11 @@ var unshownTables = map[string]bool{
 	"queue_items": true, "reports": true, "modlog_entries": true, "member_notes": true,
 	"post_revisions": true, "announcement_dismissals": true, "identities": true,
 	"member_mutes": true, "group_invites": true, "watched_words": true, "post_search": true,
+	// Staff's dashboard counters, emerging topics and alarms, and job bookkeeping:
+	// written by the scheduled jobs, shown on staff pages only.
+	"job_runs": true, "scraping_alerts": true, "stat_cursors": true, "stat_durations": true,
+	"stat_hours": true, "stat_member_lasts": true, "stat_reason_hours": true, "term_days": true,
+	"emerging_topics": true, "clinician_decisions": true, "haven_schema": true,
 }
 
 var writeSQL = regexp.MustCompile(`(?is)^\s*(?:insert\s+(?:or\s+\w+\s+)?into|update|delete\s+from)\s+["` + "`" + `]?(\w+)`)
@@ -288,8 +293,10 @@ func changeOf(st *gorm.Statement) Change {
 		if onlyColumns(st.Dest, "post_count", "updated_at") {
 			return Change{} // a member's own counter: no shared page shows it
 		}
-		if m, ok := st.Model.(*Membership); ok && m.GroupID != 0 {
-			return Change{Home: true, Groups: []int64{m.GroupID}}
+		// The member's user is stamped too: their cached memberships (see
+		// groupAccessCached) are dropped. A row without its user ages everything.
+		if m, ok := st.Model.(*Membership); ok && m.GroupID != 0 && m.UserID != 0 {
+			return Change{Home: true, Groups: []int64{m.GroupID}, Users: []int64{m.UserID}}
 		}
 	}
 	return Change{All: true}

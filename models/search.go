@@ -49,10 +49,12 @@ import (
 // word). PostgreSQL walks post_search's primary key backwards, testing each document,
 // when the words are common, and reads the GIN index when they are rare. Snippets are
 // read for the page's posts only. The price: on a large forum an old post matching only
-// common words may fall outside the candidates. A search whose caller may read too few
-// of the newest matches (one small group, or a member of few private groups) reads on
-// past the limit until it has its candidates or runs out of matches: slower, but it
-// leaves nothing readable out.
+// common words may fall outside the candidates. When the caller may read too few of
+// the newest matches (a search in one small group), SQLite walks the newest
+// searchDeepScan matches for the groups' posts (searchDeep); PostgreSQL reads every
+// match. Only such searches pay for it, and on SQLite a
+// group's posts older than the newest searchDeepScan matches of the whole forum are
+// still left out.
 //
 // Snippets come from the stored plain text with sentinel characters around the matches
 // (FTS4 snippet(), ts_headline), which the plain text can never contain; they are turned
@@ -104,9 +106,11 @@ type SearchHit struct {
 
 // SearchResults is one page of search results.
 type SearchResults struct {
-	Query   string  // the query as typed, trimmed
-	Group   *Group  // the group searched, nil for all
-	Scope   []Group // the groups the caller may read and so search, by name
+	Query string  // the query as typed, trimmed
+	Group *Group  // the group searched, nil for all
+	Scope []Group // the groups the caller may read and so search, by name
+	// Mine are the groups of Scope the caller is an active member of.
+	Mine    []Group
 	Hits    []SearchHit
 	Page    int
 	HasNext bool
@@ -137,11 +141,11 @@ func (s *Store) Search(ctx context.Context, v *Viewer, q SearchQuery) (*SearchRe
 		return nil, err
 	}
 	res := &SearchResults{Query: q.Text, Page: q.Page}
-	scope, err := s.readableGroups(ctx, v)
+	scope, mine, err := s.readableGroups(ctx, v)
 	if err != nil {
 		return nil, err
 	}
-	res.Scope = scope
+	res.Scope, res.Mine = scope, mine
 	ids := make([]int64, 0, len(scope))
 	for _, g := range scope {
 		ids = append(ids, g.ID)
@@ -183,16 +187,18 @@ func (s *Store) Search(ctx context.Context, v *Viewer, q SearchQuery) (*SearchRe
 
 // readableGroups lists the groups v may read, by name, with the same rules as
 // GroupAccess (two queries, however many groups).
-func (s *Store) readableGroups(ctx context.Context, v *Viewer) ([]Group, error) {
+func (s *Store) readableGroups(ctx context.Context, v *Viewer) (readable, joined []Group, err error) {
 	var groups []Group
-	if err := s.rdb.WithContext(ctx).Order("name, id").Find(&groups).Error; err != nil {
-		return nil, fmt.Errorf("models: search groups: %w", err)
+	// What access and the results need: not the groups' descriptions and rules.
+	err = s.rdb.WithContext(ctx).Select("id", "slug", "name", "visibility").Order("name, id").Find(&groups).Error
+	if err != nil {
+		return nil, nil, fmt.Errorf("models: search groups: %w", err)
 	}
 	mine := map[int64]*Membership{}
 	if uid := v.UserID(); uid != 0 {
 		var ms []Membership
 		if err := s.rdb.WithContext(ctx).Where("user_id = ?", uid).Find(&ms).Error; err != nil {
-			return nil, fmt.Errorf("models: search groups: %w", err)
+			return nil, nil, fmt.Errorf("models: search groups: %w", err)
 		}
 		for i := range ms {
 			mine[ms[i].GroupID] = &ms[i]
@@ -200,11 +206,15 @@ func (s *Store) readableGroups(ctx context.Context, v *Viewer) ([]Group, error) 
 	}
 	out := groups[:0]
 	for i := range groups {
-		if s.access(v, &groups[i], mine[groups[i].ID]).CanRead {
+		a := s.access(v, &groups[i], mine[groups[i].ID])
+		if a.CanRead {
 			out = append(out, groups[i])
+			if a.Joined() {
+				joined = append(joined, groups[i])
+			}
 		}
 	}
-	return out, nil
+	return out, joined, nil
 }
 
 // searchCandidate is a matching post and its relevance.
@@ -221,11 +231,52 @@ func (s *Store) searchCandidates(ctx context.Context, terms []searchTerm, groupI
 		return cands, err
 	}
 	// Too few of the newest matches are readable here (a search limited to a small
-	// group, or a member of few groups): read further back, as far as it takes, so
-	// that no readable match is left out. This costs what a search cost before the
-	// scan limit, and only such searches pay it.
-	cands, _, err = s.searchCandidatesWithin(ctx, terms, groupIDs, 0)
-	return cands, err
+	// group, or a member of few groups): look further back.
+	if s.dialect == "postgres" {
+		// Every match, as before the scan limit: GIN finds them, then they are joined.
+		cands, _, err = s.searchCandidatesWithin(ctx, terms, groupIDs, 0)
+		return cands, err
+	}
+	if len(groupIDs) > searchDeepGroups {
+		return cands, nil // many groups, each with few matches: the newest are enough
+	}
+	return s.searchDeep(ctx, terms, groupIDs)
+}
+
+// searchDeep is searchCandidates on SQLite when the newest searchScanLimit matches
+// hold too few readable posts: among the newest searchDeepScan matches, those that
+// are the readable groups' published posts. SQLite walks the matches newest first and
+// keeps those in the set of the groups' posts (read once through their threads), all
+// inside the engine; joining each match to posts and threads instead, or testing
+// MATCH post by post, would cost seconds on a large forum.
+func (s *Store) searchDeep(ctx context.Context, terms []searchTerm, groupIDs []int64) ([]searchCandidate, error) {
+	db := s.rdb.WithContext(ctx)
+	match := ftsMatchText(terms)
+	var floor int64
+	err := db.Raw(`SELECT COALESCE(MIN(docid), 0) FROM (SELECT docid FROM post_search
+  WHERE post_search MATCH ? ORDER BY docid DESC LIMIT ?)`, match, searchDeepScan).Scan(&floor).Error
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Raw(`SELECT docid, matchinfo(post_search, 'pcyl') FROM post_search
+WHERE post_search MATCH ? AND docid >= ? AND docid IN
+  (SELECT p.id FROM threads t JOIN posts p ON p.thread_id = t.id WHERE t.group_id IN ? AND p.status = ?)
+ORDER BY docid DESC LIMIT ?`, match, floor, groupIDs, PostPublished, searchCandidates).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cands := make([]searchCandidate, 0, 64)
+	for rows.Next() {
+		var c searchCandidate
+		var info []byte
+		if err := rows.Scan(&c.PostID, &info); err != nil {
+			return nil, err
+		}
+		c.Score = matchinfoScore(info)
+		cands = append(cands, c)
+	}
+	return cands, rows.Err()
 }
 
 // searchCandidatesWithin is searchCandidates among the newest scan matches of every
@@ -301,8 +352,12 @@ LIMIT ?`, match, floor.Oldest, PostPublished, groupIDs, searchCandidates).Rows()
 }
 
 // searchScanLimit is how many of the newest matches, in every group, a search reads
-// first to find its candidates (a variable for the tests).
-var searchScanLimit = 10000
+// first to find its candidates, and searchDeepScan how many it reads when too few of
+// those are the caller's to read (variables for the tests).
+var searchScanLimit, searchDeepScan = 10000, 200000
+
+// searchDeepGroups bounds the groups whose posts searchDeep reads.
+const searchDeepGroups = 50
 
 // matchinfoScore is the relevance of one row from FTS4 matchinfo('pcyl'): p phrases,
 // c columns (title, body), y the hits of each phrase in each column, l each column's

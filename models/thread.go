@@ -302,7 +302,7 @@ func (s *Store) LoadGroupShared(ctx context.Context, slug string, page int, afte
 // active member, what they have not read. It answers as GroupPageAfter does; the
 // page's Group and Threads are sh's: read them, never change them.
 func (s *Store) GroupPageFrom(ctx context.Context, v *Viewer, sh *GroupShared) (*GroupPage, error) {
-	a, err := s.groupAccessFor(ctx, s.rdb, v, &sh.Group)
+	a, err := s.groupAccessCached(ctx, v, &sh.Group)
 	if err != nil {
 		return nil, err
 	}
@@ -489,7 +489,7 @@ UNION ALL SELECT id, membership_id, status FROM posts WHERE thread_id = ? AND st
 // post): load their page with ThreadPage. A thread v may not read is ErrNotFound.
 // The page's Thread and Posts are sh's: read them, never change them.
 func (s *Store) ThreadPageFrom(ctx context.Context, v *Viewer, sh *ThreadShared) (tp *ThreadPage, ok bool, err error) {
-	a, err := s.groupAccessFor(ctx, s.rdb, v, sh.Thread.Group)
+	a, err := s.groupAccessCached(ctx, v, sh.Thread.Group)
 	if err != nil {
 		return nil, false, err
 	}

@@ -260,6 +260,62 @@ func (c *viewerCache) put(id int64, v *Viewer, seq uint64) {
 	c.m[id] = e
 }
 
+// memberCache keeps signed-in viewers' memberships by group for the pages every
+// member reads (see groupAccessCached), on the same terms as viewerCache: until a
+// write to one of the user's memberships (Versions.User) and for at most viewerTTL.
+type memberCache struct {
+	mu sync.Mutex
+	m  map[[2]int64]cachedMember
+}
+
+type cachedMember struct {
+	m   *Membership // nil: no membership
+	seq uint64
+	at  time.Time
+}
+
+// groupAccessCached is groupAccessFor with the viewer's membership kept between page
+// views. Only read paths use it; writes check the membership they write under.
+func (s *Store) groupAccessCached(ctx context.Context, v *Viewer, g *Group) (*GroupAccess, error) {
+	uid := v.UserID()
+	if uid == 0 {
+		return s.groupAccessFor(ctx, s.rdb, v, g)
+	}
+	key := [2]int64{uid, g.ID}
+	c := &s.members
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if !ok || time.Since(e.at) > viewerTTL || s.versions.User(uid) > e.seq {
+		seq := s.versions.Seq()
+		a, err := s.groupAccessFor(ctx, s.rdb, v, g)
+		var m *Membership
+		if err == nil && a.Membership != nil {
+			mm := *a.Membership
+			m = &mm
+		}
+		if err == nil || errors.Is(err, ErrNotFound) {
+			c.mu.Lock()
+			if c.m == nil || len(c.m) >= 100000 {
+				c.m = map[[2]int64]cachedMember{}
+			}
+			c.m[key] = cachedMember{m: m, seq: seq, at: time.Now()}
+			c.mu.Unlock()
+		}
+		return a, err
+	}
+	var m *Membership
+	if e.m != nil {
+		mm := *e.m
+		m = &mm
+	}
+	a := s.access(v, g, m)
+	if !a.CanSee {
+		return nil, ErrNotFound
+	}
+	return a, nil
+}
+
 // loadViewer reads a viewer's account (and clinician record) from the database.
 func (s *Store) loadViewer(ctx context.Context, id int64) (*Viewer, error) {
 	var u User
