@@ -64,17 +64,21 @@ func (h *handler) homeView(c echo.Context) (*homeView, error) {
 func newHomeView(ls []models.GroupListing) *homeView {
 	hv := homeView{MyGroups: []groupJSON{}, Discover: []groupJSON{}}
 	for i := range ls {
-		m := ls[i].Membership
-		switch {
-		case m != nil && (m.Status == models.MemberActive || m.Status == models.MemberPending):
-			hv.MyGroups = append(hv.MyGroups, newGroupJSON(&ls[i].Group, m))
-		default:
-			if hv.DiscoverTotal++; len(hv.Discover) < homeDiscover {
-				hv.Discover = append(hv.Discover, newGroupJSON(&ls[i].Group, m))
-			}
-		}
+		hv.add(&ls[i].Group, ls[i].Membership)
 	}
 	return &hv
+}
+
+// add puts a group the viewer may see, with their membership m, in its list.
+func (hv *homeView) add(g *models.Group, m *models.Membership) {
+	switch {
+	case m != nil && (m.Status == models.MemberActive || m.Status == models.MemberPending):
+		hv.MyGroups = append(hv.MyGroups, newGroupJSON(g, m))
+	default:
+		if hv.DiscoverTotal++; len(hv.Discover) < homeDiscover {
+			hv.Discover = append(hv.Discover, newGroupJSON(g, m))
+		}
+	}
 }
 
 // homeDiscover is how many groups the home page suggests, most recently active

@@ -52,12 +52,14 @@ func (h *handler) memberHome(c echo.Context, v *models.Viewer) error {
 	if err != nil {
 		return err
 	}
-	ls, err := h.store.ListGroupsFrom(c.Request().Context(), v, s.groups)
+	hv := &homeView{MyGroups: []groupJSON{}, Discover: []groupJSON{}, Announcements: s.announcements}
+	err = h.store.EachVisibleGroup(c.Request().Context(), v, s.groups, func(g *models.Group, m *models.Membership) bool {
+		hv.add(g, m)
+		return true
+	})
 	if err != nil {
 		return err
 	}
-	hv := newHomeView(ls)
-	hv.Announcements = s.announcements
 	if wantsJSON(c) {
 		return c.JSON(http.StatusOK, hv)
 	}

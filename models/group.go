@@ -154,16 +154,13 @@ func (s *Store) access(v *Viewer, g *Group, m *Membership) *GroupAccess {
 	admin := v.IsAdmin()
 	active := m != nil && m.Status == MemberActive
 	clinician := v.VerifiedClinician(s.now())
+	a.CanSee = canSee(g, m, admin, clinician)
 	switch g.Visibility {
 	case VisibilityOpen:
-		a.CanSee, a.CanRead = true, true
-	case VisibilityClosed:
-		a.CanSee, a.CanRead = true, active || admin
-	case VisibilitySecret:
-		a.CanSee = active || admin || (m != nil && m.Status == MemberLeft)
+		a.CanRead = true
+	case VisibilityClosed, VisibilitySecret:
 		a.CanRead = active || admin
 	case VisibilityProfessional:
-		a.CanSee = clinician || admin
 		a.CanRead = a.CanSee
 	}
 	a.Moderates = admin || (active && (m.Role == MemberModerator || m.Role == MemberOwner))
@@ -173,6 +170,20 @@ func (s *Store) access(v *Viewer, g *Group, m *Membership) *GroupAccess {
 		a.CanJoin = !active && (m == nil || m.Status == MemberLeft || m.Status == MemberDenied) && canJoinHere
 	}
 	return a
+}
+
+// canSee reports whether a viewer (admin or not, verified clinician or not) with
+// membership m (nil for none) may know that g exists.
+func canSee(g *Group, m *Membership, admin, clinician bool) bool {
+	switch g.Visibility {
+	case VisibilityOpen, VisibilityClosed:
+		return true
+	case VisibilitySecret:
+		return admin || (m != nil && (m.Status == MemberActive || m.Status == MemberLeft))
+	case VisibilityProfessional:
+		return clinician || admin
+	}
+	return false
 }
 
 // GroupAccess loads a group by slug with what v may do there. A group v may not see
@@ -226,7 +237,7 @@ func (s *Store) ListGroups(ctx context.Context, v *Viewer) ([]GroupListing, erro
 }
 
 // AllGroups loads every group, most recently active first, without any access check:
-// the app keeps the list for ListGroupsFrom.
+// the app keeps the list for EachVisibleGroup.
 func (s *Store) AllGroups(ctx context.Context) ([]Group, error) {
 	var groups []Group
 	if err := s.rdb.WithContext(ctx).Order("last_activity_at DESC, id").Find(&groups).Error; err != nil {
@@ -238,25 +249,36 @@ func (s *Store) AllGroups(ctx context.Context) ([]Group, error) {
 // ListGroupsFrom is ListGroups from a list of every group (AllGroups): those v may
 // see, with v's memberships. The listings' groups are copies.
 func (s *Store) ListGroupsFrom(ctx context.Context, v *Viewer, groups []Group) ([]GroupListing, error) {
+	out := make([]GroupListing, 0, len(groups))
+	err := s.EachVisibleGroup(ctx, v, groups, func(g *Group, m *Membership) bool {
+		out = append(out, GroupListing{Group: *g, Membership: m})
+		return true
+	})
+	return out, err
+}
+
+// EachVisibleGroup calls fn, in order, with each of groups (from AllGroups) that v
+// may see and v's membership of it (nil for none), until fn returns false: one query,
+// for v's memberships.
+func (s *Store) EachVisibleGroup(ctx context.Context, v *Viewer, groups []Group, fn func(g *Group, m *Membership) bool) error {
 	mine := map[int64]*Membership{}
 	if uid := v.UserID(); uid != 0 {
 		var ms []Membership
 		if err := s.rdb.WithContext(ctx).Where("user_id = ?", uid).Find(&ms).Error; err != nil {
-			return nil, fmt.Errorf("models: list groups: %w", err)
+			return fmt.Errorf("models: list groups: %w", err)
 		}
 		for i := range ms {
 			mine[ms[i].GroupID] = &ms[i]
 		}
 	}
-	out := make([]GroupListing, 0, len(groups))
+	admin, clinician := v.IsAdmin(), v.VerifiedClinician(s.now())
 	for i := range groups {
 		g := &groups[i]
-		if !s.access(v, g, mine[g.ID]).CanSee {
-			continue
+		if canSee(g, mine[g.ID], admin, clinician) && !fn(g, mine[g.ID]) {
+			break
 		}
-		out = append(out, GroupListing{Group: *g, Membership: mine[g.ID]})
 	}
-	return out, nil
+	return nil
 }
 
 // wrapErr passes domain errors through and wraps anything else with a prefix.
