@@ -1,13 +1,9 @@
 package models
 
 import (
-	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // cursorFixture is a group "g" with a member whose membership has many threads,
@@ -232,7 +228,7 @@ func TestHeaderCountsAreCappedAndOneQuery(t *testing.T) {
 	}
 	var hc HeaderCounts
 	var err error
-	if n := countStatements(t, s, func() { hc, err = s.HeaderCounts(ctx, f.alice) }); n != 1 || err != nil {
+	if n := countQueries(t, s, func() { hc, err = s.HeaderCounts(ctx, f.alice) }); n != 1 || err != nil {
 		t.Fatalf("header counts: %d queries, %v", n, err)
 	}
 	if hc.Unread != BadgeCap || hc.Moderates || hc.ModerationOpen != 0 {
@@ -244,36 +240,4 @@ func TestHeaderCountsAreCappedAndOneQuery(t *testing.T) {
 	if hc, err = s.HeaderCounts(ctx, f.admin); err != nil || !hc.Moderates || hc.Unread != 0 {
 		t.Fatalf("admin's counts %+v, %v", hc, err)
 	}
-}
-
-// countStatements counts the statements sent to the database while fn runs (unlike
-// countQueries, not the subqueries GORM builds into them).
-func countStatements(t *testing.T, s *Store, fn func()) int {
-	t.Helper()
-	var n atomic.Int64
-	count := func(tx *gorm.DB) {
-		if !tx.DryRun {
-			n.Add(1)
-		}
-	}
-	name := fmt.Sprintf("test:statements:%p", &n)
-	for _, db := range []*gorm.DB{s.db, s.rdb} {
-		cb := db.Callback()
-		cb.Query().Before("gorm:query").Register(name, count)
-		cb.Row().Before("gorm:row").Register(name, count)
-		cb.Raw().Before("gorm:raw").Register(name, count)
-		if s.rdb == s.db {
-			break
-		}
-	}
-	defer func() {
-		for _, db := range []*gorm.DB{s.db, s.rdb} {
-			cb := db.Callback()
-			cb.Query().Remove(name)
-			cb.Row().Remove(name)
-			cb.Raw().Remove(name)
-		}
-	}()
-	fn()
-	return int(n.Load())
 }

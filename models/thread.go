@@ -228,35 +228,15 @@ func (s *Store) GroupPage(ctx context.Context, v *Viewer, slug string, page int)
 // previous page's After), found by an index seek; without a cursor that opens, by
 // page number.
 func (s *Store) GroupPageAfter(ctx context.Context, v *Viewer, slug string, page int, after string) (*GroupPage, error) {
-	if page < 1 || page > MaxPage {
-		return nil, &ValidationError{Fields: map[string]string{"page": fmt.Sprintf("use a page from 1 to %d", MaxPage)}}
-	}
-	a, err := s.GroupAccess(ctx, v, slug)
+	sh, err := s.LoadGroupShared(ctx, slug, page, after)
 	if err != nil {
 		return nil, err
 	}
-	gp := &GroupPage{Access: a, Page: page}
-	if !a.CanRead {
-		return gp, nil
-	}
-	ts, err := s.groupThreads(ctx, a.Group.ID, page, after)
+	a, err := s.groupAccessFor(ctx, s.rdb, v, &sh.Group)
 	if err != nil {
 		return nil, err
 	}
-	if len(ts) > PageSize {
-		gp.HasNext, ts = true, ts[:PageSize]
-		gp.After = s.groupThreadsCursor(ts)
-	}
-	if page > 1 && len(ts) == 0 {
-		return nil, ErrNotFound
-	}
-	gp.Threads = ts
-	if a.Joined() {
-		if gp.Unread, err = s.threadUnreads(ctx, a.Membership, ts); err != nil {
-			return nil, err
-		}
-	}
-	return gp, nil
+	return s.groupPageOf(ctx, a, sh)
 }
 
 // GroupShared is one page of a group's threads as everyone who may read the group
@@ -306,6 +286,12 @@ func (s *Store) GroupPageFrom(ctx context.Context, v *Viewer, sh *GroupShared) (
 	if err != nil {
 		return nil, err
 	}
+	return s.groupPageOf(ctx, a, sh)
+}
+
+// groupPageOf is the page of sh for a viewer with access a.
+func (s *Store) groupPageOf(ctx context.Context, a *GroupAccess, sh *GroupShared) (*GroupPage, error) {
+	var err error
 	gp := &GroupPage{Access: a, Page: sh.Page}
 	if !a.CanRead {
 		return gp, nil
