@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -50,8 +52,15 @@ func (s *Store) HeaderCounts(ctx context.Context, v *Viewer) (HeaderCounts, erro
 	}
 	db := s.rdb.WithContext(ctx)
 	if !v.IsAdmin() && !v.VerifiedClinician(s.now()) {
-		// Every member's page asks this: one statement written out, as building the
-		// same from GORM's subqueries costs more than running it.
+		// Every member's page asks this: kept until a notification, a queue item or
+		// one of the member's memberships is written, and otherwise one statement
+		// written out, as building the same from GORM's subqueries costs more than
+		// running it.
+		uid := v.User.ID
+		if hc, ok := s.headerCounts.get(s.versions, uid); ok {
+			return hc, nil
+		}
+		seq := s.versions.Seq()
 		var row struct {
 			Unread    int
 			Moderates int
@@ -67,6 +76,7 @@ func (s *Store) HeaderCounts(ctx context.Context, v *Viewer) (HeaderCounts, erro
 		if hc.Moderates {
 			hc.ModerationOpen = row.OpenItems
 		}
+		s.headerCounts.put(uid, hc, seq)
 		return hc, nil
 	}
 	sel := "(?) AS unread, (?) AS moderates, (?) AS open_items"
@@ -99,4 +109,37 @@ func moderatesQuery(db *gorm.DB, v *Viewer) any {
 	}
 	return db.Model(&Membership{}).Select("COUNT(*)").Where("user_id = ? AND status = ? AND role IN ?",
 		v.User.ID, MemberActive, []string{MemberModerator, MemberOwner})
+}
+
+// headerCountCache keeps members' header counts while neither a notification or queue
+// item (Versions.Badges) nor one of their memberships (Versions.User) was written since,
+// and for at most viewerTTL.
+type headerCountCache struct {
+	mu sync.Mutex
+	m  map[int64]cachedCounts
+}
+
+type cachedCounts struct {
+	hc  HeaderCounts
+	seq uint64
+	at  time.Time
+}
+
+func (c *headerCountCache) get(vs *Versions, uid int64) (HeaderCounts, bool) {
+	c.mu.Lock()
+	e, ok := c.m[uid]
+	c.mu.Unlock()
+	if !ok || time.Since(e.at) > viewerTTL || vs.Badges() > e.seq || vs.User(uid) > e.seq {
+		return HeaderCounts{}, false
+	}
+	return e.hc, true
+}
+
+func (c *headerCountCache) put(uid int64, hc HeaderCounts, seq uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= 50000 {
+		c.m = map[int64]cachedCounts{}
+	}
+	c.m[uid] = cachedCounts{hc: hc, seq: seq, at: time.Now()}
 }

@@ -31,11 +31,14 @@ type Change struct {
 	// Users names accounts whose row changed (role, status, name): the store's cache
 	// of signed-in viewers drops them (see ViewerByID).
 	Users []int64 `json:"users,omitempty"`
+	// Badges means notifications or queue items changed: the header counts kept for
+	// signed-in viewers (see HeaderCounts) are stale.
+	Badges bool `json:"badges,omitempty"`
 }
 
 // Empty reports whether c changes nothing.
 func (c Change) Empty() bool {
-	return !c.All && !c.Home && len(c.Threads) == 0 && len(c.Groups) == 0 && len(c.Users) == 0
+	return !c.All && !c.Home && !c.Badges && len(c.Threads) == 0 && len(c.Groups) == 0 && len(c.Users) == 0
 }
 
 func (c *Change) merge(o Change) {
@@ -44,6 +47,7 @@ func (c *Change) merge(o Change) {
 	c.Threads = append(c.Threads, o.Threads...)
 	c.Groups = append(c.Groups, o.Groups...)
 	c.Users = append(c.Users, o.Users...)
+	c.Badges = c.Badges || o.Badges
 }
 
 // Versions stamps changes to what pages show; see the comment above.
@@ -55,6 +59,7 @@ type Versions struct {
 	threads map[int64]uint64
 	groups  map[int64]uint64
 	users   map[int64]uint64
+	badges  uint64 // the last change to notifications or queue items
 	// threadGroup remembers the group of threads the app has shown, so that a change to
 	// one of their posts also ages the group's page.
 	threadGroup map[int64]int64
@@ -99,6 +104,14 @@ func (vs *Versions) User(userID int64) uint64 {
 	vs.mu.Lock()
 	defer vs.mu.Unlock()
 	return max(vs.all, vs.users[userID])
+}
+
+// Badges is the newest stamp of anything a member's header counts show beyond their
+// own memberships: notifications and queue items.
+func (vs *Versions) Badges() uint64 {
+	vs.mu.Lock()
+	defer vs.mu.Unlock()
+	return max(vs.all, vs.badges)
 }
 
 // Home is the newest stamp of anything the home page and the list of groups show.
@@ -148,6 +161,9 @@ func (vs *Versions) stampLocked(c Change) {
 		clear(vs.groups)
 		clear(vs.users)
 		return
+	}
+	if c.Badges {
+		vs.badges = n
 	}
 	for _, id := range c.Users {
 		vs.users[id] = n
@@ -272,6 +288,9 @@ func changeOf(st *gorm.Statement) Change {
 			return Change{Users: []int64{u.ID}}
 		}
 		return Change{All: true}
+	}
+	if table == "notifications" || table == "queue_items" {
+		return Change{Badges: true}
 	}
 	if unshownTables[table] {
 		return Change{}

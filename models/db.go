@@ -38,8 +38,9 @@ type Store struct {
 	banners bannerCache
 	// viewers caches signed-in viewers' accounts (see ViewerByID), members their
 	// memberships (see groupAccessCached).
-	viewers viewerCache
-	members memberCache
+	viewers      viewerCache
+	members      memberCache
+	headerCounts headerCountCache
 	// versions stamps every write, for caches of rendered pages (see cacheversions.go).
 	versions *Versions
 	// batch, on SQLite, runs concurrent transactions with one commit (writebatch.go).
