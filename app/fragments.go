@@ -152,15 +152,21 @@ func (fs *fragSet) size() int {
 	return n
 }
 
+// kept returns the item kept for key, if there is one.
+func (fs *fragSet) kept(key any) ([][]byte, bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	f, ok := fs.items[key]
+	return f, ok
+}
+
 // item returns the kept rendering of the named template for key, rendering data
 // (whose token must be csrfPlaceholder) the first time.
 func (h *handler) item(fs *fragSet, t *template.Template, key any, name string, data any) ([][]byte, error) {
-	fs.mu.Lock()
-	f, ok := fs.items[key]
-	fs.mu.Unlock()
-	if ok {
+	if f, ok := fs.kept(key); ok {
 		return f, nil
 	}
+	var f [][]byte
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
 		return nil, fmt.Errorf("app: render %s: %w", name, err)

@@ -166,9 +166,13 @@ func (h *handler) postsList(s *threadSnap, tv *threadView) (*itemList, error) {
 	l.add(head)
 	for i := range tv.Posts {
 		p := &tv.Posts[i]
-		it := postItem{Post: *p, Thread: &tv.Thread, PageNumber: tv.Page.Number, CanReact: tv.CanReact,
-			CanLabel: tv.CanLabel, CSRF: frame.CSRF}
-		f, err := h.item(&s.html, t, postKey{id: p.ID, flags: flagsOf(tv, p), appeal: p.Appeal}, "post", it)
+		k := postKey{id: p.ID, flags: flagsOf(tv, p), appeal: p.Appeal}
+		f, ok := s.html.kept(k)
+		if !ok {
+			it := postItem{Post: *p, Thread: &tv.Thread, PageNumber: tv.Page.Number, CanReact: tv.CanReact,
+				CanLabel: tv.CanLabel, CSRF: frame.CSRF}
+			f, err = h.item(&s.html, t, k, "post", it)
+		}
 		if err != nil {
 			return nil, err
 		}
