@@ -280,6 +280,17 @@ func (s *Store) withoutForeignKeys(fn func(db *gorm.DB) error) error {
 	return nil
 }
 
+// rowsContext is ctx for a read that returns many rows. mattn/go-sqlite3 starts a
+// goroutine for each row it steps when the context can be cancelled, which costs more
+// than the row itself; these reads are bounded, so on SQLite they run to the end
+// whatever the request does. PostgreSQL keeps ctx.
+func (s *Store) rowsContext(ctx context.Context) context.Context {
+	if s.dialect == "sqlite" {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
 // changesTables reports whether any of a migration's statements created, copied,
 // dropped or altered a table (GORM rebuilds a SQLite table to change it), rather than
 // only reading the schema or adding an index.

@@ -240,7 +240,7 @@ func (s *Store) ListGroups(ctx context.Context, v *Viewer) ([]GroupListing, erro
 // the app keeps the list for EachVisibleGroup.
 func (s *Store) AllGroups(ctx context.Context) ([]Group, error) {
 	var groups []Group
-	if err := s.rdb.WithContext(ctx).Order("last_activity_at DESC, id").Find(&groups).Error; err != nil {
+	if err := s.rdb.WithContext(s.rowsContext(ctx)).Order("last_activity_at DESC, id").Find(&groups).Error; err != nil {
 		return nil, fmt.Errorf("models: list groups: %w", err)
 	}
 	return groups, nil

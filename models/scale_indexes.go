@@ -14,6 +14,9 @@ var scaleIndexes = []string{
 	// counted from the index alone (see threadUnreads); it replaces idx_post_thread_id.
 	`CREATE INDEX IF NOT EXISTS idx_post_thread_read ON posts (thread_id, id, status, membership_id)`,
 	`DROP INDEX IF EXISTS idx_post_thread_id`,
+	// The groups search reads on every request, by name, from the index alone (a
+	// group's row carries its description and rules).
+	`CREATE INDEX IF NOT EXISTS idx_group_search ON groups (name, id, slug, visibility)`,
 	// An admin's open queue items (moderators' use idx_queue_triage).
 	`CREATE INDEX IF NOT EXISTS idx_queue_open ON queue_items (status, group_id)`,
 	// Open questions for clinicians' badge and queue.

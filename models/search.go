@@ -140,6 +140,7 @@ func (s *Store) Search(ctx context.Context, v *Viewer, q SearchQuery) (*SearchRe
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	ctx = s.rowsContext(ctx) // up to 1,000s of groups and 500 candidates
 	res := &SearchResults{Query: q.Text, Page: q.Page}
 	scope, mine, err := s.readableGroups(ctx, v)
 	if err != nil {

@@ -259,6 +259,7 @@ func (s *Store) LoadGroupShared(ctx context.Context, slug string, page int, afte
 	if page < 1 || page > MaxPage {
 		return nil, &ValidationError{Fields: map[string]string{"page": fmt.Sprintf("use a page from 1 to %d", MaxPage)}}
 	}
+	ctx = s.rowsContext(ctx)
 	sh := &GroupShared{Page: page}
 	if err := s.rdb.WithContext(ctx).Where("slug = ?", slug).First(&sh.Group).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -415,6 +416,7 @@ func (s *Store) LoadThreadShared(ctx context.Context, id int64, page int) (*Thre
 	if page < 1 || page > MaxPage {
 		return nil, &ValidationError{Fields: map[string]string{"page": fmt.Sprintf("use a page from 1 to %d", MaxPage)}}
 	}
+	ctx = s.rowsContext(ctx)
 	db := s.rdb.WithContext(ctx)
 	var t Thread
 	if err := db.Preload("Group").Preload("Membership").Preload("Clinician").First(&t, id).Error; err != nil {
