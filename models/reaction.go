@@ -124,6 +124,11 @@ func (s *Store) reactionsOf(ctx context.Context, db *gorm.DB, membershipID int64
 		Where("membership_id = ? AND post_id IN ?", membershipID, postIDs).Find(&rs).Error; err != nil {
 		return nil, fmt.Errorf("models: reactions: %w", err)
 	}
+	return kindsByPost(rs), nil
+}
+
+// kindsByPost gathers reactions' kinds by post, each post's in ReactionKinds order.
+func kindsByPost(rs []Reaction) map[int64][]string {
 	given := map[int64]map[string]bool{}
 	for _, r := range rs {
 		if given[r.PostID] == nil {
@@ -139,5 +144,5 @@ func (s *Store) reactionsOf(ctx context.Context, db *gorm.DB, membershipID int64
 			}
 		}
 	}
-	return out, nil
+	return out
 }

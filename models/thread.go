@@ -342,12 +342,9 @@ func (s *Store) ThreadPage(ctx context.Context, v *Viewer, id int64, page int) (
 	if page < 1 || page > MaxPage {
 		return nil, &ValidationError{Fields: map[string]string{"page": fmt.Sprintf("use a page from 1 to %d", MaxPage)}}
 	}
-	var t Thread
-	if err := s.rdb.WithContext(ctx).Preload("Group").Preload("Membership").Preload("Clinician").First(&t, id).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, ErrNotFound
-		}
-		return nil, fmt.Errorf("models: thread page: %w", err)
+	t, err := s.loadThread(s.rdb.WithContext(ctx), id)
+	if err != nil {
+		return nil, err
 	}
 	a, err := s.groupAccessFor(ctx, s.rdb, v, t.Group)
 	if err != nil {
@@ -356,7 +353,7 @@ func (s *Store) ThreadPage(ctx context.Context, v *Viewer, id int64, page int) (
 	if !a.CanRead {
 		return nil, ErrNotFound
 	}
-	tp := &ThreadPage{Access: a, Thread: t, Page: page}
+	tp := &ThreadPage{Access: a, Thread: *t, Page: page}
 	q := s.rdb.WithContext(ctx).Preload("Membership").Preload("Clinician").Where("thread_id = ?", t.ID)
 	if !a.Moderates {
 		// Held posts are for their author and the moderators.
@@ -367,7 +364,7 @@ func (s *Store) ThreadPage(ctx context.Context, v *Viewer, id int64, page int) (
 		}
 	}
 	var ps []Post
-	if err := q.Order(liveOrder(&t)).Offset((page - 1) * PageSize).Limit(PageSize + 1).Find(&ps).Error; err != nil {
+	if err := q.Order(liveOrder(t)).Offset((page - 1) * PageSize).Limit(PageSize + 1).Find(&ps).Error; err != nil {
 		return nil, fmt.Errorf("models: thread page: %w", err)
 	}
 	if len(ps) > PageSize {
@@ -388,6 +385,19 @@ func (s *Store) ThreadPage(ctx context.Context, v *Viewer, id int64, page int) (
 		return nil, err
 	}
 	return tp, nil
+}
+
+// loadThread loads a thread with its group and author, for its page; a missing one is
+// ErrNotFound.
+func (s *Store) loadThread(db *gorm.DB, id int64) (*Thread, error) {
+	var t Thread
+	if err := db.Preload("Group").Preload("Membership").Preload("Clinician").First(&t, id).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("models: thread page: %w", err)
+	}
+	return &t, nil
 }
 
 // ThreadShared is one page of a thread as every reader without a held post in it
@@ -418,17 +428,14 @@ func (s *Store) LoadThreadShared(ctx context.Context, id int64, page int) (*Thre
 	}
 	ctx = s.rowsContext(ctx)
 	db := s.rdb.WithContext(ctx)
-	var t Thread
-	if err := db.Preload("Group").Preload("Membership").Preload("Clinician").First(&t, id).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, ErrNotFound
-		}
-		return nil, fmt.Errorf("models: thread page: %w", err)
+	t, err := s.loadThread(db, id)
+	if err != nil {
+		return nil, err
 	}
-	sh := &ThreadShared{Thread: t, Page: page, HeldBy: map[int64]bool{}}
+	sh := &ThreadShared{Thread: *t, Page: page, HeldBy: map[int64]bool{}}
 	var ps []Post
-	err := db.Preload("Membership").Preload("Clinician").Where("thread_id = ? AND status <> ?", t.ID, PostHeld).
-		Order(liveOrder(&t)).Offset((page - 1) * PageSize).Limit(PageSize + 1).Find(&ps).Error
+	err = db.Preload("Membership").Preload("Clinician").Where("thread_id = ? AND status <> ?", t.ID, PostHeld).
+		Order(liveOrder(t)).Offset((page - 1) * PageSize).Limit(PageSize + 1).Find(&ps).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: thread page: %w", err)
 	}
@@ -459,7 +466,7 @@ UNION ALL SELECT id, membership_id, status FROM posts WHERE thread_id = ? AND st
 	}
 	sh.Posts = ps
 	if id := t.AcceptedPostID; id != nil && page == 1 && len(ps) > 0 {
-		tp := &ThreadPage{Thread: t, Posts: ps, Page: page, OpeningPostID: sh.OpeningPostID}
+		tp := &ThreadPage{Thread: *t, Posts: ps, Page: page, OpeningPostID: sh.OpeningPostID}
 		if err := s.featureAccepted(ctx, tp, *id); err != nil {
 			return nil, err
 		}
@@ -527,8 +534,8 @@ UNION ALL SELECT 2, muted_membership_id, 0, '' FROM member_mutes WHERE muter_mem
 			authors[*id] = true
 		}
 	}
-	given := map[int64]map[string]bool{}
-	tp.Mine, tp.Muted = map[int64][]string{}, map[int64]bool{}
+	var mine []Reaction
+	tp.Muted = map[int64]bool{}
 	for _, r := range rows {
 		switch r.K {
 		case 0:
@@ -537,10 +544,7 @@ UNION ALL SELECT 2, muted_membership_id, 0, '' FROM member_mutes WHERE muter_mem
 			}
 		case 1:
 			if onPage[r.A] {
-				if given[r.A] == nil {
-					given[r.A] = map[string]bool{}
-				}
-				given[r.A][r.C] = true
+				mine = append(mine, Reaction{PostID: r.A, Kind: r.C})
 			}
 		case 2:
 			if authors[r.A] {
@@ -548,13 +552,7 @@ UNION ALL SELECT 2, muted_membership_id, 0, '' FROM member_mutes WHERE muter_mem
 			}
 		}
 	}
-	for id, kinds := range given {
-		for _, k := range ReactionKinds {
-			if kinds[k] {
-				tp.Mine[id] = append(tp.Mine[id], k)
-			}
-		}
-	}
+	tp.Mine = kindsByPost(mine)
 	if joined && highest > tp.LastReadPostID {
 		if err := s.markRead(ctx, s.db, m.ID, sh.Thread.ID, highest); err != nil {
 			return nil, false, err

@@ -79,20 +79,6 @@ func (s *Store) trackThreadPage(ctx context.Context, tp *ThreadPage) error {
 	if !a.Joined() || !a.CanRead {
 		return nil
 	}
-	var highest int64
-	for i := range tp.Posts {
-		highest = max(highest, tp.Posts[i].ID)
-	}
-	return s.trackThread(ctx, tp, highest)
-}
-
-// trackThread loads an active member's follow and read position into tp and moves
-// the position forward to highest, the newest post the page shows them.
-func (s *Store) trackThread(ctx context.Context, tp *ThreadPage, highest int64) error {
-	a := tp.Access
-	if !a.Joined() || !a.CanRead {
-		return nil
-	}
 	st, err := s.loadThreadState(ctx, a.Membership.ID, tp.Thread.ID)
 	if err != nil {
 		return err
@@ -101,6 +87,10 @@ func (s *Store) trackThread(ctx context.Context, tp *ThreadPage, highest int64) 
 	tp.Following = st.Following != nil && *st.Following
 	if st.LastReadPostID != nil {
 		tp.LastReadPostID = *st.LastReadPostID
+	}
+	var highest int64
+	for i := range tp.Posts {
+		highest = max(highest, tp.Posts[i].ID)
 	}
 	if highest > tp.LastReadPostID {
 		return s.markRead(ctx, s.db, a.Membership.ID, tp.Thread.ID, highest)
