@@ -34,11 +34,14 @@ type Change struct {
 	// Badges means notifications or queue items changed: the header counts kept for
 	// signed-in viewers (see HeaderCounts) are stale.
 	Badges bool `json:"badges,omitempty"`
+	// Catalog means a group was added, removed, renamed or changed in who may read
+	// it, not only its counters: the groups kept for search are stale.
+	Catalog bool `json:"catalog,omitempty"`
 }
 
 // Empty reports whether c changes nothing.
 func (c Change) Empty() bool {
-	return !c.All && !c.Home && !c.Badges && len(c.Threads) == 0 && len(c.Groups) == 0 && len(c.Users) == 0
+	return !c.All && !c.Home && !c.Badges && !c.Catalog && len(c.Threads) == 0 && len(c.Groups) == 0 && len(c.Users) == 0
 }
 
 func (c *Change) merge(o Change) {
@@ -48,6 +51,7 @@ func (c *Change) merge(o Change) {
 	c.Groups = append(c.Groups, o.Groups...)
 	c.Users = append(c.Users, o.Users...)
 	c.Badges = c.Badges || o.Badges
+	c.Catalog = c.Catalog || o.Catalog
 }
 
 // Versions stamps changes to what pages show; see the comment above.
@@ -60,6 +64,7 @@ type Versions struct {
 	groups  map[int64]uint64
 	users   map[int64]uint64
 	badges  uint64 // the last change to notifications or queue items
+	catalog uint64 // the last change to a group beyond its counters
 	// threadGroup remembers the group of threads the app has shown, so that a change to
 	// one of their posts also ages the group's page.
 	threadGroup map[int64]int64
@@ -114,6 +119,14 @@ func (vs *Versions) Badges() uint64 {
 	return max(vs.all, vs.badges)
 }
 
+// Catalog is the newest stamp of a change to the groups beyond their counters and
+// activity: one added or removed, renamed, or changed in who may read it.
+func (vs *Versions) Catalog() uint64 {
+	vs.mu.Lock()
+	defer vs.mu.Unlock()
+	return max(vs.all, vs.catalog)
+}
+
 // Home is the newest stamp of anything the home page and the list of groups show.
 func (vs *Versions) Home() uint64 {
 	vs.mu.Lock()
@@ -164,6 +177,9 @@ func (vs *Versions) stampLocked(c Change) {
 	}
 	if c.Badges {
 		vs.badges = n
+	}
+	if c.Catalog {
+		vs.catalog = n
 	}
 	for _, id := range c.Users {
 		vs.users[id] = n
@@ -306,7 +322,10 @@ func changeOf(st *gorm.Statement) Change {
 		}
 	case "groups":
 		if g, ok := st.Model.(*Group); ok && g.ID != 0 {
-			return Change{Home: true, Groups: []int64{g.ID}}
+			// A post or thread moves a group's counters and activity; anything else
+			// may change what search reads.
+			counters := onlyColumns(st.Dest, "post_count", "thread_count", "member_count", "last_activity_at", "updated_at")
+			return Change{Home: true, Groups: []int64{g.ID}, Catalog: !counters}
 		}
 	case "memberships":
 		if onlyColumns(st.Dest, "post_count", "updated_at") {

@@ -41,6 +41,8 @@ type Store struct {
 	viewers      viewerCache
 	members      memberCache
 	headerCounts headerCountCache
+	// searchGroups keeps the list of groups search reads (see catalog).
+	searchGroups searchCatalog
 	// versions stamps every write, for caches of rendered pages (see cacheversions.go).
 	versions *Versions
 	// batch, on SQLite, runs concurrent transactions with one commit (writebatch.go).

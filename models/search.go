@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
+	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
 )
 
@@ -20,10 +23,11 @@ import (
 // The index is one row per published post, keyed by the post's id, holding plain text:
 // the thread's title (for a thread's opening post only) and the post's text, extracted
 // from its sanitised BodyHTML so that Markdown syntax and markup are never indexed or
-// shown. indexPost keeps it up to date inside every transaction that writes a post, and
-// removes any post that is not published (held, removed, deleted). Searching still joins
-// back to posts and threads and applies the status and group rules at query time, so a
-// stale row can never show something the caller may not read.
+// shown, and a word naming the post's group (groupToken). indexPost keeps it up to date
+// inside every transaction that writes a post, and removes any post that is not
+// published (held, removed, deleted). Searching still joins back to posts and threads
+// and applies the status and group rules at query time, so a stale row can never show
+// something the caller may not read.
 //
 // SQLite: an FTS4 table (mattn/go-sqlite3's default build has FTS3/4, not FTS5) with the
 // unicode61 tokenizer, case- and diacritic-insensitive. PostgreSQL: a table with a
@@ -40,26 +44,30 @@ import (
 // (title A, body B).
 //
 // Cost: a search reads a bounded number of index entries, however common its words, so
-// that it costs about the same on a forum of 10,000 posts or 10 million. Only the newest
-// searchScanLimit matching posts of the whole forum are considered, and of those the
-// first searchCandidates the caller may read are ranked. SQLite's index stores its
-// doclists newest first (order=DESC) and the MATCH expression has no prefix queries, so
-// FTS4 reads them incrementally and stops at the limit instead of loading every match
-// (see ftsMatchText; a quoted phrase is still read whole, at the cost of its rarest
-// word). PostgreSQL walks post_search's primary key backwards, testing each document,
-// when the words are common, and reads the GIN index when they are rare. Snippets are
-// read for the page's posts only. The price: on a large forum an old post matching only
-// common words may fall outside the candidates. When the caller may read too few of
-// the newest matches (a search in one small group), SQLite walks the newest
-// searchDeepScan matches for the groups' posts (searchDeep); PostgreSQL reads every
-// match. Only such searches pay for it, and on SQLite a
-// group's posts older than the newest searchDeepScan matches of the whole forum are
-// still left out.
+// that it costs about the same on a forum of 10,000 posts or 10 million.
+//   - The groups a caller may read are decided from a kept list of every group
+//     (catalog) and the caller's memberships: one query.
+//   - When the caller searches at most searchGroupFilter groups (one group, or a
+//     member's few), or may read all groups but at most that many, the query names
+//     those groups' words, and the index intersects them with the searched words: the
+//     newest searchCandidates matches the caller may read are ranked, however old.
+//   - Otherwise only the newest searchScanLimit matches of the whole forum are
+//     considered, and of those the first searchCandidates the caller may read are
+//     ranked. The price: on such a forum an old post matching only common words may
+//     fall outside the candidates. PostgreSQL then reads every match when too few of
+//     those were the caller's.
 //
-// Snippets come from the stored plain text with sentinel characters around the matches
-// (FTS4 snippet(), ts_headline), which the plain text can never contain; they are turned
-// into SnippetParts, which the app escapes before it adds <mark>. Nothing the highlighter
-// produces is trusted as HTML.
+// SQLite's index stores its doclists newest first (order=DESC) and the MATCH expression
+// has no prefix queries, so FTS4 reads them incrementally and stops at the limit instead
+// of loading every match (see ftsMatch; a quoted phrase is still read whole, at the cost
+// of its rarest word). PostgreSQL walks post_search's primary key backwards, testing
+// each document, when the words are common, and reads the GIN index when they are rare.
+//
+// Snippets are cut for the page's posts only, from the stored plain text with sentinel
+// characters around the matches (highlight in Go on SQLite, where FTS4's snippet()
+// would run the query again; ts_headline on PostgreSQL), which the plain text can never
+// contain; they are turned into SnippetParts, which the app escapes before it adds
+// <mark>. Nothing the highlighter produces is trusted as HTML.
 
 // Search limits.
 const (
@@ -140,9 +148,9 @@ func (s *Store) Search(ctx context.Context, v *Viewer, q SearchQuery) (*SearchRe
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	ctx = s.rowsContext(ctx) // up to 1,000s of groups and 500 candidates
+	ctx = s.rowsContext(ctx) // up to 500 candidates
 	res := &SearchResults{Query: q.Text, Page: q.Page}
-	scope, mine, err := s.readableGroups(ctx, v)
+	scope, mine, others, err := s.readableGroups(ctx, v)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +164,9 @@ func (s *Store) Search(ctx context.Context, v *Viewer, q SearchQuery) (*SearchRe
 		if err != nil {
 			return nil, err
 		}
-		res.Group, ids = a.Group, nil
+		res.Group, others = a.Group, append(others, ids...)
+		others = slices.DeleteFunc(others, func(id int64) bool { return id == a.Group.ID })
+		ids = nil
 		if a.CanRead {
 			ids = []int64{a.Group.ID}
 		}
@@ -165,7 +175,7 @@ func (s *Store) Search(ctx context.Context, v *Viewer, q SearchQuery) (*SearchRe
 	if len(terms) == 0 || len(ids) == 0 {
 		return res, nil
 	}
-	cands, err := s.searchCandidates(ctx, terms, ids)
+	cands, err := s.searchCandidates(ctx, terms, ids, others)
 	if err != nil {
 		return nil, fmt.Errorf("models: search: %w", err)
 	}
@@ -186,36 +196,70 @@ func (s *Store) Search(ctx context.Context, v *Viewer, q SearchQuery) (*SearchRe
 	return res, nil
 }
 
-// readableGroups lists the groups v may read, by name, with the same rules as
-// GroupAccess (two queries, however many groups).
-func (s *Store) readableGroups(ctx context.Context, v *Viewer) (readable, joined []Group, err error) {
-	var groups []Group
-	// What access and the results need: not the groups' descriptions and rules.
-	err = s.rdb.WithContext(ctx).Select("id", "slug", "name", "visibility").Order("name, id").Find(&groups).Error
+// searchCatalog keeps every group's id, slug, name and visibility, by name: what
+// search needs to decide which groups a caller may read. It is kept until a group is
+// added, removed, renamed or changes who may read it (Versions.Catalog), so that a
+// search does not read 1,000s of groups; a post moving a group's counters keeps it.
+type searchCatalog struct {
+	mu     sync.Mutex
+	seq    uint64
+	groups []Group
+}
+
+// catalog returns the kept list of groups (shared: callers must not change it).
+func (s *Store) catalog(ctx context.Context) ([]Group, error) {
+	c := &s.searchGroups
+	c.mu.Lock()
+	groups, seq := c.groups, c.seq
+	c.mu.Unlock()
+	if groups != nil && s.versions.Catalog() <= seq {
+		return groups, nil
+	}
+	seq = s.versions.Seq() // before the read: a change during it is seen next time
+	groups = []Group{}
+	// From the primary: a replica behind a change just stamped would be kept as current.
+	err := s.rdb.WithContext(ReadPrimary(ctx)).Select("id", "slug", "name", "visibility").Order("name, id").Find(&groups).Error
 	if err != nil {
-		return nil, nil, fmt.Errorf("models: search groups: %w", err)
+		return nil, fmt.Errorf("models: search groups: %w", err)
+	}
+	c.mu.Lock()
+	if seq >= c.seq {
+		c.groups, c.seq = groups, seq
+	}
+	c.mu.Unlock()
+	return groups, nil
+}
+
+// readableGroups lists the groups v may read, by name, with the same rules as
+// GroupAccess, those of them v has joined, and the ids of every other group: one
+// query, for v's memberships, however many groups there are.
+func (s *Store) readableGroups(ctx context.Context, v *Viewer) (readable, joined []Group, others []int64, err error) {
+	groups, err := s.catalog(ctx)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	mine := map[int64]*Membership{}
 	if uid := v.UserID(); uid != 0 {
 		var ms []Membership
 		if err := s.rdb.WithContext(ctx).Where("user_id = ?", uid).Find(&ms).Error; err != nil {
-			return nil, nil, fmt.Errorf("models: search groups: %w", err)
+			return nil, nil, nil, fmt.Errorf("models: search groups: %w", err)
 		}
 		for i := range ms {
 			mine[ms[i].GroupID] = &ms[i]
 		}
 	}
-	out := groups[:0]
 	for i := range groups {
 		a := s.access(v, &groups[i], mine[groups[i].ID])
-		if a.CanRead {
-			out = append(out, groups[i])
-			if a.Joined() {
-				joined = append(joined, groups[i])
-			}
+		if !a.CanRead {
+			others = append(others, groups[i].ID)
+			continue
+		}
+		readable = append(readable, groups[i])
+		if a.Joined() {
+			joined = append(joined, groups[i])
 		}
 	}
-	return out, joined, nil
+	return readable, joined, others, nil
 }
 
 // searchCandidate is a matching post and its relevance.
@@ -224,49 +268,57 @@ type searchCandidate struct {
 	Score  float64
 }
 
-// searchCandidates returns the newest matching published posts in the given groups
-// with their relevance.
-func (s *Store) searchCandidates(ctx context.Context, terms []searchTerm, groupIDs []int64) ([]searchCandidate, error) {
-	cands, complete, err := s.searchCandidatesWithin(ctx, terms, groupIDs, searchScanLimit)
-	if err != nil || complete || len(cands) >= searchCandidates {
-		return cands, err
-	}
-	// Too few of the newest matches are readable here (a search limited to a small
-	// group, or a member of few groups): look further back.
-	if s.dialect == "postgres" {
-		// Every match, as before the scan limit: GIN finds them, then they are joined.
-		cands, _, err = s.searchCandidatesWithin(ctx, terms, groupIDs, 0)
-		return cands, err
-	}
-	if len(groupIDs) > searchDeepGroups {
-		return cands, nil // many groups, each with few matches: the newest are enough
-	}
-	return s.searchDeep(ctx, terms, groupIDs)
-}
+// searchGroupFilter is how many groups a search names in its full-text query: when
+// the caller searches at most this many groups (one group, or a member of a few
+// private ones), or may read every group but at most this many, the index itself
+// keeps or leaves out the groups' posts (their group words, see groupToken). A
+// variable for the tests.
+var searchGroupFilter = 50
 
-// searchDeep is searchCandidates on SQLite when the newest searchScanLimit matches
-// hold too few readable posts: among the newest searchDeepScan matches, those that
-// are the readable groups' published posts. SQLite walks the matches newest first and
-// keeps those in the set of the groups' posts (read once through their threads), all
-// inside the engine; joining each match to posts and threads instead, or testing
-// MATCH post by post, would cost seconds on a large forum.
-func (s *Store) searchDeep(ctx context.Context, terms []searchTerm, groupIDs []int64) ([]searchCandidate, error) {
-	db := s.rdb.WithContext(ctx)
-	match := ftsMatchText(terms)
-	var floor int64
-	err := db.Raw(`SELECT COALESCE(MIN(docid), 0) FROM (SELECT docid FROM post_search
-  WHERE post_search MATCH ? ORDER BY docid DESC LIMIT ?)`, match, searchDeepScan).Scan(&floor).Error
-	if err != nil {
-		return nil, err
+// searchCandidates returns the newest matching published posts in groups (others
+// being every other group) with their relevance: at most searchCandidates of them.
+//
+// When the groups can be named in the query (see searchGroupFilter), the index
+// intersects the words with the groups' posts, and every match in them is a
+// candidate, however old. Otherwise only the newest searchScanLimit matches of the
+// whole forum are considered.
+func (s *Store) searchCandidates(ctx context.Context, terms []searchTerm, groups, others []int64) ([]searchCandidate, error) {
+	if s.dialect == "postgres" {
+		return s.pgCandidates(ctx, terms, groups, others)
 	}
-	rows, err := db.Raw(`SELECT docid, matchinfo(post_search, 'pcyl') FROM post_search
-WHERE post_search MATCH ? AND docid >= ? AND docid IN
-  (SELECT p.id FROM threads t JOIN posts p ON p.thread_id = t.id WHERE t.group_id IN ? AND p.status = ?)
-ORDER BY docid DESC LIMIT ?`, match, floor, groupIDs, PostPublished, searchCandidates).Rows()
+	db := s.rdb.WithContext(ctx)
+	match, phraseTerm := ftsMatch(terms)
+	var floor int64
+	switch {
+	case len(groups) <= searchGroupFilter:
+		match += " " + ftsGroups(groups)
+	case len(others) <= searchGroupFilter:
+		if len(others) > 0 {
+			match += " NOT " + ftsGroups(others)
+		}
+	default:
+		// The oldest of the newest scan matches: the walk below stops there.
+		err := db.Raw(`SELECT COALESCE(MIN(docid), 0) FROM (SELECT docid FROM post_search
+  WHERE post_search MATCH ? ORDER BY docid DESC LIMIT ?)`, match, searchScanLimit).Scan(&floor).Error
+		if err != nil {
+			return nil, err
+		}
+	}
+	// The index is read newest first and incrementally (see ftsTableSpec), and the walk
+	// stops once searchCandidates matches pass the status and group rules (which still
+	// hold if the index were stale). matchinfo runs on those rows only.
+	rows, err := db.Raw(`SELECT post_search.docid AS post_id, matchinfo(post_search, 'pcyl') AS info
+FROM post_search
+JOIN posts p ON p.id = post_search.docid
+JOIN threads t ON t.id = p.thread_id
+WHERE post_search MATCH ? AND post_search.docid >= ? AND p.status = ? AND t.group_id IN ?
+ORDER BY post_search.docid DESC
+LIMIT ?`, match, floor, PostPublished, groups, searchCandidates).Rows()
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	// Scanned by hand: up to searchCandidates rows, on every search.
 	cands := make([]searchCandidate, 0, 64)
 	for rows.Next() {
 		var c searchCandidate
@@ -274,31 +326,56 @@ ORDER BY docid DESC LIMIT ?`, match, floor, groupIDs, PostPublished, searchCandi
 		if err := rows.Scan(&c.PostID, &info); err != nil {
 			return nil, err
 		}
-		c.Score = matchinfoScore(info)
-		cands = append(cands, c)
+		var ok bool
+		if c.Score, ok = matchinfoScore(info, phraseTerm, len(terms)); ok {
+			cands = append(cands, c)
+		}
 	}
 	return cands, rows.Err()
 }
 
-// searchCandidatesWithin is searchCandidates among the newest scan matches of every
-// group (all of them when scan is 0); complete says that no match was left out.
-func (s *Store) searchCandidatesWithin(ctx context.Context, terms []searchTerm, groupIDs []int64, scan int) (cands []searchCandidate, complete bool, err error) {
-	db := s.rdb.WithContext(ctx)
-	if s.dialect == "postgres" {
-		// The newest scan matches (the planner walks the primary key backwards and
-		// tests each document when the words are common, or reads the GIN index when
-		// they are rare), then the first searchCandidates the caller may read, ranked
-		// after the LIMIT so that ts_rank runs on those rows only. The tsquery is written
-		// inline so that the planner can estimate how many rows match. LIMIT NULL is no
-		// limit.
-		var limit any
-		if scan > 0 {
-			limit = scan
-		}
-		err := db.Raw(`WITH c AS (
+// pgCandidates is searchCandidates on PostgreSQL.
+func (s *Store) pgCandidates(ctx context.Context, terms []searchTerm, groups, others []int64) ([]searchCandidate, error) {
+	if len(groups) <= searchGroupFilter {
+		// The GIN index intersects the words with the groups' words: every match.
+		cands, _, err := s.pgCandidatesWithin(ctx, terms, pgGroups(groups), groups, 0)
+		return cands, err
+	}
+	cands, complete, err := s.pgCandidatesWithin(ctx, terms, "", groups, searchScanLimit)
+	if err != nil || complete || len(cands) >= searchCandidates {
+		return cands, err
+	}
+	// Too few of the newest matches are the caller's to read: every match, as GIN finds
+	// them, joined to the groups.
+	cands, _, err = s.pgCandidatesWithin(ctx, terms, "", groups, 0)
+	return cands, err
+}
+
+// pgCandidatesWithin is searchCandidates on PostgreSQL among the newest scan matches
+// (every match when scan is 0), with the documents also matching within when it is not
+// empty (the groups' words); complete says that no match was left out.
+func (s *Store) pgCandidatesWithin(ctx context.Context, terms []searchTerm, within string, groups []int64, scan int) ([]searchCandidate, bool, error) {
+	// The newest scan matches (the planner walks the primary key backwards and tests
+	// each document when the words are common, or reads the GIN index when they are
+	// rare), then the first searchCandidates the caller may read, ranked after the LIMIT
+	// so that ts_rank runs on those rows only. The tsquery is written inline so that the
+	// planner can estimate how many rows match. LIMIT NULL is no limit.
+	var limit any
+	if scan > 0 {
+		limit = scan
+	}
+	query := "websearch_to_tsquery('english', ?)"
+	args := []any{tsQueryText(terms)}
+	if within != "" {
+		query = "(websearch_to_tsquery('english', ?) && ?::tsquery)"
+		args = append(args, within)
+	}
+	args = append(args, limit, PostPublished, groups, searchCandidates, tsQueryText(terms))
+	var cands []searchCandidate
+	err := s.rdb.WithContext(ctx).Raw(`WITH c AS (
   SELECT m.post_id, m.document
   FROM (SELECT ps.post_id, ps.document FROM post_search ps
-    WHERE ps.document @@ websearch_to_tsquery('english', ?)
+    WHERE ps.document @@ `+query+`
     ORDER BY ps.post_id DESC
     LIMIT ?) m
   JOIN posts p ON p.id = m.post_id
@@ -306,74 +383,34 @@ func (s *Store) searchCandidatesWithin(ctx context.Context, terms []searchTerm, 
   WHERE p.status = ? AND t.group_id IN ?
   ORDER BY m.post_id DESC
   LIMIT ?)
-SELECT c.post_id, ts_rank(c.document, websearch_to_tsquery('english', ?)) AS score FROM c`,
-			tsQueryText(terms), limit, PostPublished, groupIDs, searchCandidates, tsQueryText(terms)).Scan(&cands).Error
-		return cands, scan == 0, err
-	}
-	// The index is read newest first and incrementally (see ftsTableSpec). The first
-	// query finds the oldest of the newest scan matches; the second walks the matches
-	// from the newest down to it, and stops once searchCandidates of them pass the
-	// status and group rules. matchinfo runs on those rows only.
-	match := ftsMatchText(terms)
-	var floor struct {
-		Oldest int64
-		N      int
-	}
-	if scan > 0 {
-		err := db.Raw(`SELECT COALESCE(MIN(docid), 0) AS oldest, COUNT(*) AS n FROM (SELECT docid FROM post_search
-  WHERE post_search MATCH ? ORDER BY docid DESC LIMIT ?)`, match, scan).Scan(&floor).Error
-		if err != nil {
-			return nil, false, err
-		}
-	}
-	complete = scan == 0 || floor.N < scan
-	rows, err := db.Raw(`SELECT post_search.docid AS post_id, matchinfo(post_search, 'pcyl') AS info
-FROM post_search
-JOIN posts p ON p.id = post_search.docid
-JOIN threads t ON t.id = p.thread_id
-WHERE post_search MATCH ? AND post_search.docid >= ? AND p.status = ? AND t.group_id IN ?
-ORDER BY post_search.docid DESC
-LIMIT ?`, match, floor.Oldest, PostPublished, groupIDs, searchCandidates).Rows()
+SELECT c.post_id, ts_rank(c.document, websearch_to_tsquery('english', ?)) AS score FROM c`, args...).Scan(&cands).Error
 	if err != nil {
 		return nil, false, err
 	}
-	defer rows.Close()
-	// Scanned by hand: up to searchCandidates rows, on every search.
-	cands = make([]searchCandidate, 0, 64)
-	for rows.Next() {
-		var c searchCandidate
-		var info []byte
-		if err := rows.Scan(&c.PostID, &info); err != nil {
-			return nil, false, err
-		}
-		c.Score = matchinfoScore(info)
-		cands = append(cands, c)
-	}
-	return cands, complete, rows.Err()
+	return cands, scan == 0, nil
 }
 
-// searchScanLimit is how many of the newest matches, in every group, a search reads
-// first to find its candidates, and searchDeepScan how many it reads when too few of
-// those are the caller's to read (variables for the tests).
-var searchScanLimit, searchDeepScan = 10000, 200000
-
-// searchDeepGroups bounds the groups whose posts searchDeep reads.
-const searchDeepGroups = 50
+// searchScanLimit is how many of the newest matches of the whole forum a search reads
+// to find its candidates when its groups cannot be named in the query (a variable for
+// the tests).
+var searchScanLimit = 10000
 
 // matchinfoScore is the relevance of one row from FTS4 matchinfo('pcyl'): p phrases,
-// c columns (title, body), y the hits of each phrase in each column, l each column's
-// length in tokens.
-func matchinfoScore(info []byte) float64 {
+// c columns (title, body, grp), y the hits of each phrase in each column, l each
+// column's length in tokens. phraseTerm maps the query's phrases to its terms (see
+// ftsMatch); ok is false when one of the terms is found only in the grp column, which
+// holds no words of the post.
+func matchinfoScore(info []byte, phraseTerm []int, nTerms int) (score float64, ok bool) {
 	if len(info) < 8 {
-		return 0
+		return 0, false
 	}
 	u := make([]uint32, len(info)/4)
 	for i := range u {
 		u[i] = binary.NativeEndian.Uint32(info[i*4:])
 	}
 	p, c := int(u[0]), int(u[1])
-	if c != 2 || len(u) < 2+p*c+c {
-		return 0
+	if c < 2 || p < len(phraseTerm) || len(u) < 2+p*c+c {
+		return 0, false
 	}
 	hits, length := u[2:2+p*c], u[2+p*c:]
 	// BM25's term-frequency part with k1 = 1.2, b = 0.5 and a fixed typical length of
@@ -381,16 +418,23 @@ func matchinfoScore(info []byte) float64 {
 	const k1, b, typical = 1.2, 0.5, 60.0
 	sat := func(tf, norm float64) float64 { return tf * (k1 + 1) / (tf + k1*norm) }
 	bodyNorm := 1 - b + b*float64(length[1])/typical
-	var score float64
-	for i := 0; i < p; i++ {
-		if t := float64(hits[i*c]); t > 0 {
-			score += searchTitleWeight * sat(t, 1)
+	found := make([]bool, nTerms)
+	for i, term := range phraseTerm {
+		title, body := float64(hits[i*c]), float64(hits[i*c+1])
+		if title > 0 {
+			score += searchTitleWeight * sat(title, 1)
 		}
-		if t := float64(hits[i*c+1]); t > 0 {
-			score += sat(t, bodyNorm)
+		if body > 0 {
+			score += sat(body, bodyNorm)
+		}
+		if term < nTerms && title+body > 0 {
+			found[term] = true
 		}
 	}
-	return math.Round(score*1e6) / 1e6 // equal inputs compare equal
+	if slices.Contains(found, false) {
+		return 0, false
+	}
+	return math.Round(score*1e6) / 1e6, true // equal inputs compare equal
 }
 
 // loadSearchHits loads the posts of one page of candidates, in order, with their
@@ -494,14 +538,13 @@ func (s *Store) searchSnippets(ctx context.Context, terms []searchTerm, ids []in
 FROM post_search ps CROSS JOIN websearch_to_tsquery('english', ?) AS q(query)
 WHERE ps.post_id IN ?`, opts, opts, tsQueryText(terms), ids).Scan(&rows).Error
 	} else {
-		// snippet(table, start, stop, ellipsis, column, tokens): the whole title
-		// (at most 200 characters), and up to 32 tokens of the body around the matches.
-		// The docid range stops FTS4's newest-first walk at the page's oldest post.
-		err = db.Raw(`SELECT docid AS post_id,
-  snippet(post_search, ?, ?, '…', 0, 64) AS title,
-  snippet(post_search, ?, ?, '…', 1, 32) AS body
-FROM post_search WHERE post_search MATCH ? AND docid BETWEEN ? AND ? AND docid IN ?`,
-			markStart, markStop, markStart, markStop, ftsMatchText(terms), slices.Min(ids), slices.Max(ids), ids).Scan(&rows).Error
+		// The stored text, by docid, highlighted here: FTS4's snippet() needs the query
+		// to be run again, which walks every match from the newest down to the page's
+		// oldest post.
+		err = db.Raw(`SELECT docid AS post_id, title, body FROM post_search WHERE docid IN ?`, ids).Scan(&rows).Error
+		for i := range rows {
+			rows[i].Title, rows[i].Body = highlight(rows[i].Title, terms, 0), highlight(rows[i].Body, terms, 32)
+		}
 	}
 	if err != nil {
 		return nil, nil, err
@@ -535,6 +578,133 @@ func cutSnippet(s string, before, n int) string {
 		out += " …"
 	}
 	return out
+}
+
+// highlight marks, with the sentinels, the words of text that match terms as the
+// index matches them (case and diacritics ignored, a long word's singular and plural
+// forms, phrases word by word), and keeps the window of n words with the most
+// different terms in it, with an ellipsis where it cuts (the whole text when n is 0).
+func highlight(text string, terms []searchTerm, n int) string {
+	type word struct {
+		from, to int
+		fold     string
+	}
+	var words []word
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if !isWordRune(r) {
+			i += size
+			continue
+		}
+		j := i + size
+		for j < len(text) {
+			r, size := utf8.DecodeRuneInString(text[j:])
+			if !isWordRune(r) {
+				break
+			}
+			j += size
+		}
+		words = append(words, word{from: i, to: j, fold: foldWord(text[i:j])})
+		i = j
+	}
+	// What each term matches: word sequences, folded like the text.
+	alts := make([][][]string, len(terms))
+	for i, t := range terms {
+		if !t.Quoted && len(t.Words) == 1 && utf8.RuneCountInString(t.Words[0]) >= 4 {
+			for _, f := range wordForms(t.Words[0]) {
+				alts[i] = append(alts[i], []string{foldWord(f)})
+			}
+			continue
+		}
+		seq := make([]string, len(t.Words))
+		for j, w := range t.Words {
+			seq[j] = foldWord(w)
+		}
+		alts[i] = [][]string{seq}
+	}
+	marked := make([]bool, len(words))
+	type hit struct{ at, term int }
+	var hits []hit
+	for at := range words {
+		for ti, as := range alts {
+			for _, seq := range as {
+				if at+len(seq) > len(words) {
+					continue
+				}
+				ok := true
+				for k, w := range seq {
+					if words[at+k].fold != w {
+						ok = false
+						break
+					}
+				}
+				if ok {
+					hits = append(hits, hit{at, ti})
+					for k := range seq {
+						marked[at+k] = true
+					}
+				}
+			}
+		}
+	}
+	from, to := 0, len(words)
+	if n > 0 && len(words) > n {
+		best, before := -1, min(4, n/4) // words of context ahead of a match
+		to = n
+		for _, h := range hits {
+			a := min(max(0, h.at-before), len(words)-n)
+			seen := map[int]bool{}
+			for _, o := range hits {
+				if o.at >= a && o.at < a+n {
+					seen[o.term] = true
+				}
+			}
+			if len(seen) > best {
+				best, from, to = len(seen), a, a+n
+			}
+		}
+	}
+	if len(words) == 0 {
+		return text
+	}
+	var b strings.Builder
+	start, end := words[from].from, words[to-1].to
+	if n == 0 {
+		start, end = 0, len(text)
+	}
+	if start > 0 {
+		b.WriteString("… ")
+	}
+	at := start
+	for k := from; k < to; k++ {
+		if !marked[k] {
+			continue
+		}
+		b.WriteString(text[at:words[k].from])
+		b.WriteString(markStart + text[words[k].from:words[k].to] + markStop)
+		at = words[k].to
+	}
+	b.WriteString(text[at:end])
+	if end < len(text) {
+		b.WriteString(" …")
+	}
+	return b.String()
+}
+
+// isWordRune reports whether r is part of a word, as the index's tokenizer reads it.
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
+}
+
+// foldWord is a word as the index compares it: lower case, without diacritics.
+func foldWord(w string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(w) {
+		if !unicode.Is(unicode.Mn, r) {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
 }
 
 // parseSnippet splits highlighter output at the sentinels into plain-text parts.
@@ -586,28 +756,30 @@ func (s *Store) indexPost(ctx context.Context, tx *gorm.DB, t *Thread, p *Post) 
 		Pluck("id", &first).Error; err != nil {
 		return fmt.Errorf("models: index post: %w", err)
 	}
+	if t == nil || t.ID != p.ThreadID || t.GroupID == 0 {
+		t = &Thread{}
+		if err := tx.Select("id", "title", "group_id").First(t, p.ThreadID).Error; err != nil {
+			return fmt.Errorf("models: index post: %w", err)
+		}
+	}
 	title := ""
 	if first == p.ID {
-		if t == nil || t.ID != p.ThreadID {
-			t = &Thread{}
-			if err := tx.Select("id", "title").First(t, p.ThreadID).Error; err != nil {
-				return fmt.Errorf("models: index post: %w", err)
-			}
-		}
 		title = t.Title
 	}
-	if err := s.writeIndex(tx, p.ID, indexText(title), PlainText(p.BodyHTML)); err != nil {
+	if err := s.writeIndex(tx, p.ID, t.GroupID, indexText(title), PlainText(p.BodyHTML)); err != nil {
 		return fmt.Errorf("models: index post: %w", err)
 	}
 	return nil
 }
 
-func (s *Store) writeIndex(tx *gorm.DB, postID int64, title, body string) error {
+func (s *Store) writeIndex(tx *gorm.DB, postID, groupID int64, title, body string) error {
 	if s.dialect == "postgres" {
-		return tx.Exec(`INSERT INTO post_search (post_id, title, body) VALUES (?, ?, ?)
-ON CONFLICT (post_id) DO UPDATE SET title = EXCLUDED.title, body = EXCLUDED.body`, postID, title, body).Error
+		return tx.Exec(`INSERT INTO post_search (post_id, group_id, title, body) VALUES (?, ?, ?, ?)
+ON CONFLICT (post_id) DO UPDATE SET group_id = EXCLUDED.group_id, title = EXCLUDED.title, body = EXCLUDED.body`,
+			postID, groupID, title, body).Error
 	}
-	return tx.Exec(`INSERT OR REPLACE INTO post_search (docid, title, body) VALUES (?, ?, ?)`, postID, title, body).Error
+	return tx.Exec(`INSERT OR REPLACE INTO post_search (docid, title, body, grp) VALUES (?, ?, ?, ?)`,
+		postID, title, body, groupToken(groupID, s.dialect)).Error
 }
 
 func (s *Store) unindexPost(tx *gorm.DB, postID int64) error {
@@ -622,18 +794,20 @@ func (s *Store) unindexPost(tx *gorm.DB, postID int64) error {
 func (s *Store) migrateSearch(ctx context.Context) error {
 	var stmts []string
 	if s.dialect == "postgres" {
+		if err := s.addSearchGroupsPG(ctx); err != nil {
+			return fmt.Errorf("models: migrate search: %w", err)
+		}
 		stmts = []string{
 			`CREATE TABLE IF NOT EXISTS post_search (
   post_id bigint PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
+  group_id bigint NOT NULL DEFAULT 0,
   title text NOT NULL DEFAULT '',
   body text NOT NULL DEFAULT '',
-  document tsvector GENERATED ALWAYS AS (
-    setweight(to_tsvector('english', replace(title, '<', ' ')), 'A') ||
-    setweight(to_tsvector('english', replace(body, '<', ' ')), 'B')) STORED)`,
+  document tsvector GENERATED ALWAYS AS (` + pgDocument + `) STORED)`,
 			`CREATE INDEX IF NOT EXISTS idx_post_search_document ON post_search USING GIN (document)`,
 		}
 	} else {
-		if err := s.rebuildSearchDesc(ctx); err != nil {
+		if err := s.rebuildSearchIndex(ctx); err != nil {
 			return fmt.Errorf("models: migrate search: %w", err)
 		}
 		stmts = []string{
@@ -655,18 +829,52 @@ BEGIN DELETE FROM post_search WHERE docid = old.id; END`,
 	return nil
 }
 
-// ftsTableSpec defines the SQLite index. order=DESC stores doclists newest first, so
-// that a MATCH ordered by docid DESC reads them incrementally and stops at its LIMIT
-// instead of loading every match into memory first.
-const ftsTableSpec = `fts4(title, body, tokenize=unicode61 "remove_diacritics=2", order=DESC)`
+// pgDocument is PostgreSQL's indexed document: the title's words (weight A), the
+// body's (B), and the post's group (groupToken, a word no text is parsed into).
+const pgDocument = `setweight(to_tsvector('english', replace(title, '<', ' ')), 'A') ||
+    setweight(to_tsvector('english', replace(body, '<', ' ')), 'B') ||
+    array_to_tsvector(ARRAY['g_' || group_id::text])`
 
-// rebuildSearchDesc recreates an SQLite index written before order=DESC with the same
-// rows, once (a few seconds per 100,000 posts).
-func (s *Store) rebuildSearchDesc(ctx context.Context) error {
+// addSearchGroupsPG adds the posts' groups to a PostgreSQL index written before it
+// held them, once (the table is rewritten).
+func (s *Store) addSearchGroupsPG(ctx context.Context) error {
+	var cols []string
+	err := s.db.WithContext(ctx).Raw(`SELECT column_name FROM information_schema.columns
+WHERE table_schema = current_schema() AND table_name = 'post_search'`).Scan(&cols).Error
+	if err != nil || len(cols) == 0 || slices.Contains(cols, "group_id") {
+		return err
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, q := range []string{
+			`ALTER TABLE post_search ADD COLUMN group_id bigint NOT NULL DEFAULT 0`,
+			`UPDATE post_search ps SET group_id = t.group_id FROM posts p JOIN threads t ON t.id = p.thread_id
+WHERE p.id = ps.post_id`,
+			`ALTER TABLE post_search DROP COLUMN document`, // and its index
+			`ALTER TABLE post_search ADD COLUMN document tsvector GENERATED ALWAYS AS (` + pgDocument + `) STORED`,
+		} {
+			if err := tx.Exec(q).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ftsTableSpec defines the SQLite index: a post's title and text, and its group's
+// word (groupToken) in grp, so that a search in a few groups intersects the words'
+// doclists with the groups' instead of reading every match. order=DESC stores doclists
+// newest first, so that a MATCH ordered by docid DESC reads them incrementally and
+// stops at its LIMIT instead of loading every match into memory first.
+const ftsTableSpec = `fts4(title, body, grp, tokenize=unicode61 "remove_diacritics=2", order=DESC)`
+
+// rebuildSearchIndex recreates an SQLite index written before the groups were in it
+// (or before order=DESC) with the same rows and their groups, once (about 45 seconds
+// for 2,000,000 posts).
+func (s *Store) rebuildSearchIndex(ctx context.Context) error {
 	var def string
 	err := s.db.WithContext(ctx).Raw(`SELECT COALESCE(MAX(sql), '') FROM sqlite_master WHERE type = 'table' AND name = 'post_search'`).
 		Scan(&def).Error
-	if err != nil || def == "" || strings.Contains(def, "order=DESC") {
+	if err != nil || def == "" || strings.Contains(def, "grp,") && strings.Contains(def, "order=DESC") {
 		return err
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -674,11 +882,13 @@ func (s *Store) rebuildSearchDesc(ctx context.Context) error {
 			// The trigger names post_search: it is dropped while the table is renamed,
 			// and created again by migrateSearch.
 			`DROP TRIGGER IF EXISTS post_search_post_deleted`,
-			`DROP TABLE IF EXISTS post_search_desc`,
-			`CREATE VIRTUAL TABLE post_search_desc USING ` + ftsTableSpec,
-			`INSERT INTO post_search_desc (docid, title, body) SELECT docid, title, body FROM post_search ORDER BY docid`,
+			`DROP TABLE IF EXISTS post_search_new`,
+			`CREATE VIRTUAL TABLE post_search_new USING ` + ftsTableSpec,
+			`INSERT INTO post_search_new (docid, title, body, grp)
+SELECT ps.docid, ps.title, ps.body, 'g' || t.group_id FROM post_search ps
+JOIN posts p ON p.id = ps.docid JOIN threads t ON t.id = p.thread_id ORDER BY ps.docid`,
 			`DROP TABLE post_search`,
-			`ALTER TABLE post_search_desc RENAME TO post_search`,
+			`ALTER TABLE post_search_new RENAME TO post_search`,
 		} {
 			if err := tx.Exec(q).Error; err != nil {
 				return err
@@ -839,27 +1049,59 @@ func isOperatorWord(w string) bool {
 	return strings.HasPrefix(w, "NEAR/")
 }
 
-// ftsMatchText is the FTS4 MATCH expression for terms: every term required. An
-// unquoted word of four or more letters matches its singular and plural forms, OR'd in
-// parentheses (a light stand-in for stemming: "headaches" finds "headache", "insulin"
-// "insulins"); anything else is a quoted phrase. There are no prefix queries ("word*"):
-// without a prefix index FTS4 loads every matching doclist whole, and the OR groups
-// also keep FTS4 from loading the rarest word's doclist whole to choose deferred
-// tokens, so that every word is read incrementally, newest first (see ftsTableSpec).
-func ftsMatchText(terms []searchTerm) string {
+// ftsMatch is the FTS4 MATCH expression for terms, every term required, and for each
+// of its phrases, in order, the term it stands for. An unquoted word of four or more
+// letters matches its singular and plural forms, OR'd in parentheses (a light
+// stand-in for stemming: "headaches" finds "headache", "insulin" "insulins"); anything
+// else is a quoted phrase. There are no prefix queries ("word*"): without a prefix
+// index FTS4 loads every matching doclist whole, and the OR groups also keep FTS4 from
+// loading the rarest word's doclist whole to choose deferred tokens, so that every
+// word is read incrementally, newest first (see ftsTableSpec).
+func ftsMatch(terms []searchTerm) (match string, phraseTerm []int) {
 	parts := make([]string, 0, len(terms))
-	for _, t := range terms {
+	for i, t := range terms {
 		if !t.Quoted && len(t.Words) == 1 && utf8.RuneCountInString(t.Words[0]) >= 4 {
 			forms := wordForms(t.Words[0])
-			for i, f := range forms {
-				forms[i] = `"` + f + `"`
+			for j, f := range forms {
+				forms[j] = `"` + f + `"`
+				phraseTerm = append(phraseTerm, i)
 			}
 			parts = append(parts, "("+strings.Join(forms, " OR ")+")")
 			continue
 		}
 		parts = append(parts, `"`+strings.Join(t.Words, " ")+`"`)
+		phraseTerm = append(phraseTerm, i)
 	}
-	return strings.Join(parts, " ")
+	return strings.Join(parts, " "), phraseTerm
+}
+
+// groupToken is the word the index holds, in its grp column on SQLite and in the
+// document on PostgreSQL, for the group of a post. On PostgreSQL the underscore keeps
+// any text from being parsed into it; on SQLite a post's own words that happen to read
+// "g123" are told apart by the column they are found in (see matchinfoScore).
+func groupToken(groupID int64, dialect string) string {
+	if dialect == "postgres" {
+		return "g_" + strconv.FormatInt(groupID, 10)
+	}
+	return "g" + strconv.FormatInt(groupID, 10)
+}
+
+// ftsGroups is an FTS4 expression matching the posts of any of the groups.
+func ftsGroups(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = "grp:" + groupToken(id, "sqlite")
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
+}
+
+// pgGroups is a tsquery matching the documents of any of the groups.
+func pgGroups(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = "'" + groupToken(id, "postgres") + "'"
+	}
+	return strings.Join(parts, " | ")
 }
 
 // wordForms returns a word's singular and plural forms (English, regular plurals only):

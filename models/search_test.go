@@ -259,49 +259,62 @@ func TestSearchVisibilityMatrix(t *testing.T) {
 		{"clinician", clinician, []string{"open", "professional"}},
 		{"admin", admin, []string{"open", "closed", "secret", "professional"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.who, func(t *testing.T) {
-			res := searchFor(t, s, tc.v, "asthma", "")
-			got := searchHitIDs(res)
-			slices.Sort(got)
-			var want []int64
-			for _, vis := range tc.reads {
-				want = append(want, postIn[vis])
-			}
-			slices.Sort(want)
-			if !slices.Equal(got, want) {
-				t.Fatalf("found %v, want %v (groups %v)", got, want, tc.reads)
-			}
-			var scope []string
-			for _, g := range res.Scope {
-				scope = append(scope, g.Slug)
-			}
-			slices.Sort(scope)
-			wantScope := slices.Clone(tc.reads)
-			slices.Sort(wantScope)
-			if !slices.Equal(scope, wantScope) {
-				t.Fatalf("scope %v, want %v", scope, wantScope)
-			}
-			for _, vis := range visibilities {
-				res, err := s.Search(ctx, tc.v, SearchQuery{Text: "asthma", Group: vis})
-				a, aerr := s.GroupAccess(ctx, tc.v, vis)
-				switch {
-				case errors.Is(aerr, ErrNotFound):
-					if !errors.Is(err, ErrNotFound) {
-						t.Fatalf("filter on hidden group %s: %v, want not found", vis, err)
-					}
-				case err != nil:
-					t.Fatalf("filter on %s: %v", vis, err)
-				case a.CanRead != (len(res.Hits) == 1):
-					t.Fatalf("filter on %s: %d hits, can read %v", vis, len(res.Hits), a.CanRead)
-				case res.Group == nil || res.Group.Slug != vis:
-					t.Fatalf("filter on %s: results name group %v", vis, res.Group)
-				}
-			}
-		})
+	// Every way of keeping to the groups the caller may read: the index naming the
+	// groups searched or those left out, and the newest matches joined to the groups.
+	for _, filter := range []int{searchGroupFilter, 0} {
+		for _, tc := range cases {
+			t.Run(fmt.Sprintf("%s/filter%d", tc.who, filter), func(t *testing.T) {
+				defer func(n int) { searchGroupFilter = n }(searchGroupFilter)
+				searchGroupFilter = filter
+				searchMatrixCase(t, s, tc.v, tc.reads, postIn, visibilities)
+			})
+		}
 	}
 	if _, err := s.Search(ctx, admin, SearchQuery{Text: "asthma", Group: "no-such-group"}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown group: %v, want not found", err)
+	}
+}
+
+// searchMatrixCase checks that v finds the post of each group in reads, and only
+// those, searching every group and each group in turn.
+func searchMatrixCase(t *testing.T, s *Store, v *Viewer, reads []string, postIn map[string]int64, visibilities []string) {
+	t.Helper()
+	res := searchFor(t, s, v, "asthma", "")
+	got := searchHitIDs(res)
+	slices.Sort(got)
+	var want []int64
+	for _, vis := range reads {
+		want = append(want, postIn[vis])
+	}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("found %v, want %v (groups %v)", got, want, reads)
+	}
+	var scope []string
+	for _, g := range res.Scope {
+		scope = append(scope, g.Slug)
+	}
+	slices.Sort(scope)
+	wantScope := slices.Clone(reads)
+	slices.Sort(wantScope)
+	if !slices.Equal(scope, wantScope) {
+		t.Fatalf("scope %v, want %v", scope, wantScope)
+	}
+	for _, vis := range visibilities {
+		res, err := s.Search(ctx, v, SearchQuery{Text: "asthma", Group: vis})
+		a, aerr := s.GroupAccess(ctx, v, vis)
+		switch {
+		case errors.Is(aerr, ErrNotFound):
+			if !errors.Is(err, ErrNotFound) {
+				t.Fatalf("filter on hidden group %s: %v, want not found", vis, err)
+			}
+		case err != nil:
+			t.Fatalf("filter on %s: %v", vis, err)
+		case a.CanRead != (len(res.Hits) == 1):
+			t.Fatalf("filter on %s: %d hits, can read %v", vis, len(res.Hits), a.CanRead)
+		case res.Group == nil || res.Group.Slug != vis:
+			t.Fatalf("filter on %s: results name group %v", vis, res.Group)
+		}
 	}
 }
 
@@ -415,7 +428,7 @@ func TestSearchMigrateRebuildsOldIndexNewestFirst(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.writeIndex(s.db, first.ID, "Fibre", "Oats every morning."); err != nil {
+	if err := s.db.Exec(`INSERT INTO post_search (docid, title, body) VALUES (?, ?, ?)`, first.ID, "Fibre", "Oats every morning.").Error; err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Migrate(); err != nil {
@@ -423,7 +436,7 @@ func TestSearchMigrateRebuildsOldIndexNewestFirst(t *testing.T) {
 	}
 	var def string
 	s.db.Raw(`SELECT sql FROM sqlite_master WHERE name = 'post_search'`).Scan(&def)
-	if !strings.Contains(def, "order=DESC") {
+	if !strings.Contains(def, "order=DESC") || !strings.Contains(def, "grp") {
 		t.Fatalf("index not rebuilt: %s", def)
 	}
 	if got, want := searchHitIDs(searchFor(t, s, nil, "oats fibre", "")), []int64{first.ID}; !slices.Equal(got, want) {
@@ -562,8 +575,12 @@ func TestParseSearchTerms(t *testing.T) {
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			terms := parseSearchTerms(tc.in)
-			if got := ftsMatchText(terms); got != tc.fts {
+			got, phraseTerm := ftsMatch(terms)
+			if got != tc.fts {
 				t.Fatalf("FTS: %q, want %q", got, tc.fts)
+			}
+			if n := strings.Count(got, `"`) / 2; len(phraseTerm) != n {
+				t.Fatalf("FTS: %d phrases mapped to terms, want %d", len(phraseTerm), n)
 			}
 			if got := tsQueryText(terms); got != tc.ts {
 				t.Fatalf("tsquery: %q, want %q", got, tc.ts)
@@ -610,5 +627,133 @@ func TestSearchCutSnippet(t *testing.T) {
 				t.Fatalf("cutSnippet = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// The index holds each post's group as a word, which a post's own text may happen to
+// read: searching for it finds the posts that say it, not every post of the group.
+func TestSearchGroupWordsAreNotText(t *testing.T) {
+	s := NewTestStore(t)
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	a := mustGroup(t, s, admin, "airways", VisibilityOpen)
+	mustGroup(t, s, admin, "other", VisibilityOpen)
+	mustJoin(t, s, admin, "airways", MemberActive)
+	mustJoin(t, s, admin, "other", MemberActive)
+	searchThread(t, s, admin, "airways", "Peak flow", "Morning readings are low.")
+	word := fmt.Sprintf("g%d", a.ID)
+	_, says := searchThread(t, s, admin, "other", "Codes", "My inhaler box says "+word+" on it.")
+	for _, filter := range []int{searchGroupFilter, 0} {
+		func() {
+			defer func(n int) { searchGroupFilter = n }(searchGroupFilter)
+			searchGroupFilter = filter
+			for _, group := range []string{"", "other"} {
+				if got, want := searchHitIDs(searchFor(t, s, admin, word, group)), []int64{says.ID}; !slices.Equal(got, want) {
+					t.Fatalf("filter %d, group %q: %q finds %v, want %v", filter, group, word, got, want)
+				}
+			}
+			if got := searchFor(t, s, admin, word, "airways").Hits; len(got) != 0 {
+				t.Fatalf("filter %d: %q in its group finds %d posts, want none", filter, word, len(got))
+			}
+		}()
+	}
+}
+
+// Search keeps the list of groups between searches; a change to who may read a group
+// applies to the next search.
+func TestSearchSeesGroupChangesAtOnce(t *testing.T) {
+	s := NewTestStore(t)
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	mustGroup(t, s, admin, "kidneys", VisibilityOpen)
+	mustJoin(t, s, admin, "kidneys", MemberActive)
+	_, p := searchThread(t, s, admin, "kidneys", "Dialysis days", "Dialysis on Mondays.")
+	if got := searchHitIDs(searchFor(t, s, nil, "dialysis", "")); !slices.Equal(got, []int64{p.ID}) {
+		t.Fatalf("open group: a visitor finds %v", got)
+	}
+	for _, tc := range []struct {
+		vis  string
+		want []int64
+	}{{VisibilityClosed, nil}, {VisibilityOpen, []int64{p.ID}}} {
+		vis := tc.vis
+		if _, err := s.EditGroup(ctx, admin, "kidneys", GroupEdit{Visibility: &vis}); err != nil {
+			t.Fatal(err)
+		}
+		if got := searchHitIDs(searchFor(t, s, nil, "dialysis", "")); !slices.Equal(got, tc.want) {
+			t.Fatalf("%s group: a visitor finds %v, want %v", vis, got, tc.want)
+		}
+	}
+	name := "Kidney care"
+	if _, err := s.EditGroup(ctx, admin, "kidneys", GroupEdit{Name: &name}); err != nil {
+		t.Fatal(err)
+	}
+	if res := searchFor(t, s, nil, "dialysis", ""); len(res.Scope) != 1 || res.Scope[0].Name != name {
+		t.Fatalf("renamed group: scope %v", res.Scope)
+	}
+}
+
+func TestSearchHighlight(t *testing.T) {
+	terms := func(q string) []searchTerm { return parseSearchTerms(q) }
+	long := "one two three four five six seven eight nine ten eleven twelve"
+	for _, tc := range []struct {
+		name, text, q string
+		n             int
+		want          string
+	}{
+		{"whole text", "Peak flow, peak FLOW!", "flow", 0, "Peak [flow], peak [FLOW]!"},
+		{"plural form", "Two headaches today", "headache", 0, "Two [headaches] today"},
+		{"diacritics", "Le café crème", "cafe", 0, "Le [café] crème"},
+		{"phrase", "low sugar, not low mood: sugar low", `"low sugar"`, 0, "[low] [sugar], not low mood: sugar low"},
+		{"no match keeps the start", long, "zebra", 4, "one two three four …"},
+		{"window around the match", long, "nine", 4, "… eight [nine] ten eleven …"},
+		{"window with the most terms", "alpha x x x x x beta x gamma x x x", "alpha gamma beta", 5, "… x [beta] x [gamma] x …"},
+		{"short text is whole", "just this", "this", 32, "just [this]"},
+		{"no words", "?!", "pain", 32, "?!"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := markedText(parseSnippet(highlight(tc.text, terms(tc.q), tc.n)))
+			if got != tc.want {
+				t.Fatalf("highlight(%q, %q, %d) = %q, want %q", tc.text, tc.q, tc.n, got, tc.want)
+			}
+		})
+	}
+}
+
+// A PostgreSQL index written before it held the posts' groups gets them once.
+func TestSearchMigrateAddsGroupsOnPostgres(t *testing.T) {
+	s := NewTestStore(t)
+	if s.dialect != "postgres" {
+		t.Skip("the tsvector table is PostgreSQL's")
+	}
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	g := mustGroup(t, s, admin, "gut", VisibilityOpen)
+	mustJoin(t, s, admin, "gut", MemberActive)
+	_, first := searchThread(t, s, admin, "gut", "Fibre", "Oats every morning.")
+	for _, q := range []string{
+		`DROP TABLE post_search`,
+		`CREATE TABLE post_search (
+  post_id bigint PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
+  title text NOT NULL DEFAULT '',
+  body text NOT NULL DEFAULT '',
+  document tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('english', replace(title, '<', ' ')), 'A') ||
+    setweight(to_tsvector('english', replace(body, '<', ' ')), 'B')) STORED)`,
+		`CREATE INDEX idx_post_search_document ON post_search USING GIN (document)`,
+	} {
+		if err := s.db.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.db.Exec(`INSERT INTO post_search (post_id, title, body) VALUES (?, ?, ?)`, first.ID, "Fibre", "Oats every morning.").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	var groupID int64
+	s.db.Raw(`SELECT group_id FROM post_search WHERE post_id = ?`, first.ID).Scan(&groupID)
+	if groupID != g.ID {
+		t.Fatalf("indexed post's group: %d, want %d", groupID, g.ID)
+	}
+	if got, want := searchHitIDs(searchFor(t, s, nil, "oats", "gut")), []int64{first.ID}; !slices.Equal(got, want) {
+		t.Fatalf("in its group after the migration: %v, want %v", got, want)
 	}
 }

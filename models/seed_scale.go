@@ -471,19 +471,23 @@ func (g *scaleGen) writePosts() error {
 	if err != nil {
 		return err
 	}
-	// The search index: opening posts carry their thread's title.
-	table, key := "post_search", "docid"
+	// The search index: opening posts carry their thread's title; every post its group.
+	table, cols := "post_search", []string{"docid", "title", "body", "grp"}
 	if g.s.dialect == "postgres" {
-		key = "post_id"
+		cols = []string{"post_id", "title", "body", "group_id"}
 	}
-	return g.insertRows(table, []string{key, "title", "body"}, len(places), func(pi int, a []any) {
+	return g.insertRows(table, cols, len(places), func(pi int, a []any) {
 		pl := places[pi]
 		title := ""
 		if pl.i == 0 {
 			title = g.threadTitles[pl.t]
 		}
 		b := &g.bodies[(pi*7919)%len(g.bodies)]
-		a[0], a[1], a[2] = g.postID0+int64(pi), indexText(title), b.plain
+		groupID := g.groupID0 + int64(g.threadGroup[pl.t])
+		a[0], a[1], a[2], a[3] = g.postID0+int64(pi), indexText(title), b.plain, groupToken(groupID, g.s.dialect)
+		if g.s.dialect == "postgres" {
+			a[3] = groupID
+		}
 	}, "search index")
 }
 
