@@ -541,7 +541,7 @@ WHERE ps.post_id IN ?`, opts, opts, tsQueryText(terms), ids).Scan(&rows).Error
 		// The stored text, by docid, highlighted here: FTS4's snippet() needs the query
 		// to be run again, which walks every match from the newest down to the page's
 		// oldest post.
-		err = db.Raw(`SELECT docid AS post_id, title, body FROM post_search WHERE docid IN ?`, ids).Scan(&rows).Error
+		err = db.Raw(`SELECT docid AS post_id, title, body FROM post_search_text WHERE docid IN ?`, ids).Scan(&rows).Error
 		for i := range rows {
 			rows[i].Title, rows[i].Body = highlight(rows[i].Title, terms, 0), highlight(rows[i].Body, terms, 32)
 		}
@@ -778,15 +778,27 @@ func (s *Store) writeIndex(tx *gorm.DB, postID, groupID int64, title, body strin
 ON CONFLICT (post_id) DO UPDATE SET group_id = EXCLUDED.group_id, title = EXCLUDED.title, body = EXCLUDED.body`,
 			postID, groupID, title, body).Error
 	}
-	return tx.Exec(`INSERT OR REPLACE INTO post_search (docid, title, body, grp) VALUES (?, ?, ?, ?)`,
-		postID, title, body, groupToken(groupID, s.dialect)).Error
+	// The old row out of the index first, while the content table still holds the
+	// words to take out; then the new text, then its words.
+	if err := s.unindexPost(tx, postID); err != nil {
+		return err
+	}
+	grp := groupToken(groupID, s.dialect)
+	if err := tx.Exec(`INSERT INTO post_search_text (docid, title, body, grp) VALUES (?, ?, ?, ?)`,
+		postID, title, body, grp).Error; err != nil {
+		return err
+	}
+	return tx.Exec(`INSERT INTO post_search (docid, title, body, grp) VALUES (?, ?, ?, ?)`, postID, title, body, grp).Error
 }
 
 func (s *Store) unindexPost(tx *gorm.DB, postID int64) error {
 	if s.dialect == "postgres" {
 		return tx.Exec(`DELETE FROM post_search WHERE post_id = ?`, postID).Error
 	}
-	return tx.Exec(`DELETE FROM post_search WHERE docid = ?`, postID).Error
+	if err := tx.Exec(`DELETE FROM post_search WHERE docid = ?`, postID).Error; err != nil {
+		return err // the index first: it reads the words to take out from the text
+	}
+	return tx.Exec(`DELETE FROM post_search_text WHERE docid = ?`, postID).Error
 }
 
 // migrateSearch creates the search index if it is missing, then indexes any published
@@ -811,11 +823,12 @@ func (s *Store) migrateSearch(ctx context.Context) error {
 			return fmt.Errorf("models: migrate search: %w", err)
 		}
 		stmts = []string{
+			searchTextTable,
 			`CREATE VIRTUAL TABLE IF NOT EXISTS post_search USING ` + ftsTableSpec,
 			// A virtual table has no foreign keys: a post deleted outright (or by a
-			// cascade) leaves the index here.
+			// cascade) leaves the index here, the index first.
 			`CREATE TRIGGER IF NOT EXISTS post_search_post_deleted AFTER DELETE ON posts
-BEGIN DELETE FROM post_search WHERE docid = old.id; END`,
+BEGIN DELETE FROM post_search WHERE docid = old.id; DELETE FROM post_search_text WHERE docid = old.id; END`,
 		}
 	}
 	for _, q := range stmts {
@@ -862,33 +875,43 @@ WHERE p.id = ps.post_id`,
 
 // ftsTableSpec defines the SQLite index: a post's title and text, and its group's
 // word (groupToken) in grp, so that a search in a few groups intersects the words'
-// doclists with the groups' instead of reading every match. order=DESC stores doclists
-// newest first, so that a MATCH ordered by docid DESC reads them incrementally and
-// stops at its LIMIT instead of loading every match into memory first.
-const ftsTableSpec = `fts4(title, body, grp, tokenize=unicode61 "remove_diacritics=2", order=DESC)`
+// doclists with the groups' instead of reading every match.
+//
+// order=DESC stores doclists newest first, so that a MATCH ordered by docid DESC reads
+// them incrementally and stops at its LIMIT instead of loading every match into memory
+// first. The text is kept in a table of its own (content=, searchTextTable): FTS4
+// never "defers" a word of a table like that, which would load the whole doclist of
+// the rarest word of a phrase, so phrases are read incrementally too.
+const ftsTableSpec = `fts4(content="post_search_text", title, body, grp, tokenize=unicode61 "remove_diacritics=2", order=DESC)`
 
-// rebuildSearchIndex recreates an SQLite index written before the groups were in it
-// (or before order=DESC) with the same rows and their groups, once (about 45 seconds
-// for 2,000,000 posts).
+// searchTextTable holds the indexed text of SQLite's index: the index reads a post's
+// old words from it to take them out, so it is written after the index (writeIndex).
+const searchTextTable = `CREATE TABLE IF NOT EXISTS post_search_text (
+  docid INTEGER PRIMARY KEY, title TEXT NOT NULL DEFAULT '', body TEXT NOT NULL DEFAULT '', grp TEXT NOT NULL DEFAULT '')`
+
+// rebuildSearchIndex recreates an SQLite index written before it kept its text apart
+// and held the posts' groups (or before order=DESC) with the same text and their
+// groups, once (about a minute for 2,000,000 posts).
 func (s *Store) rebuildSearchIndex(ctx context.Context) error {
 	var def string
 	err := s.db.WithContext(ctx).Raw(`SELECT COALESCE(MAX(sql), '') FROM sqlite_master WHERE type = 'table' AND name = 'post_search'`).
 		Scan(&def).Error
-	if err != nil || def == "" || strings.Contains(def, "grp,") && strings.Contains(def, "order=DESC") {
+	if err != nil || def == "" || strings.Contains(def, ftsTableSpec) {
 		return err
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, q := range []string{
-			// The trigger names post_search: it is dropped while the table is renamed,
-			// and created again by migrateSearch.
+			// The trigger names post_search: it is dropped with it, and created again by
+			// migrateSearch.
 			`DROP TRIGGER IF EXISTS post_search_post_deleted`,
-			`DROP TABLE IF EXISTS post_search_new`,
-			`CREATE VIRTUAL TABLE post_search_new USING ` + ftsTableSpec,
-			`INSERT INTO post_search_new (docid, title, body, grp)
+			`DROP TABLE IF EXISTS post_search_text`,
+			searchTextTable,
+			`INSERT INTO post_search_text (docid, title, body, grp)
 SELECT ps.docid, ps.title, ps.body, 'g' || t.group_id FROM post_search ps
 JOIN posts p ON p.id = ps.docid JOIN threads t ON t.id = p.thread_id ORDER BY ps.docid`,
 			`DROP TABLE post_search`,
-			`ALTER TABLE post_search_new RENAME TO post_search`,
+			`CREATE VIRTUAL TABLE post_search USING ` + ftsTableSpec,
+			`INSERT INTO post_search (post_search) VALUES ('rebuild')`,
 		} {
 			if err := tx.Exec(q).Error; err != nil {
 				return err
@@ -900,9 +923,9 @@ JOIN posts p ON p.id = ps.docid JOIN threads t ON t.id = p.thread_id ORDER BY ps
 
 // indexMissing indexes, in batches, every published post that is not in the index.
 func (s *Store) indexMissing(ctx context.Context, db *gorm.DB) error {
-	key := "post_search.docid"
+	key := "MAX(docid), 0) FROM post_search_text"
 	if s.dialect == "postgres" {
-		key = "post_search.post_id"
+		key = "MAX(post_id), 0) FROM post_search"
 	}
 	const batch = 200
 	// Every write indexes its post in its own transaction, and this indexes in id
@@ -912,7 +935,7 @@ func (s *Store) indexMissing(ctx context.Context, db *gorm.DB) error {
 	for {
 		var posts []Post
 		err := db.WithContext(ctx).Preload("Thread").
-			Where("status = ? AND posts.id > (SELECT COALESCE(MAX("+key+"), 0) FROM post_search)", PostPublished).
+			Where("status = ? AND posts.id > (SELECT COALESCE("+key+")", PostPublished).
 			Order("id").Limit(batch).Find(&posts).Error
 		if err != nil {
 			return err

@@ -472,11 +472,12 @@ func (g *scaleGen) writePosts() error {
 		return err
 	}
 	// The search index: opening posts carry their thread's title; every post its group.
-	table, cols := "post_search", []string{"docid", "title", "body", "grp"}
+	// On SQLite the text goes to the index's content table, then the index reads it.
+	table, cols := "post_search_text", []string{"docid", "title", "body", "grp"}
 	if g.s.dialect == "postgres" {
-		cols = []string{"post_id", "title", "body", "group_id"}
+		table, cols = "post_search", []string{"post_id", "title", "body", "group_id"}
 	}
-	return g.insertRows(table, cols, len(places), func(pi int, a []any) {
+	err = g.insertRows(table, cols, len(places), func(pi int, a []any) {
 		pl := places[pi]
 		title := ""
 		if pl.i == 0 {
@@ -489,6 +490,22 @@ func (g *scaleGen) writePosts() error {
 			a[3] = groupID
 		}
 	}, "search index")
+	if err != nil || g.s.dialect == "postgres" {
+		return err
+	}
+	const step = 50000
+	g.progress.start("search words", len(places))
+	for lo := 0; lo < len(places); lo += step {
+		hi := min(len(places), lo+step)
+		err := g.s.db.WithContext(g.ctx).Exec(`INSERT INTO post_search (docid, title, body, grp)
+SELECT docid, title, body, grp FROM post_search_text WHERE docid >= ? AND docid < ? ORDER BY docid`,
+			g.postID0+int64(lo), g.postID0+int64(hi)).Error
+		if err != nil {
+			return fmt.Errorf("post_search: %w", err)
+		}
+		g.progress.add(hi - lo)
+	}
+	return nil
 }
 
 // finish moves PostgreSQL's id sequences past the explicit ids.

@@ -28,7 +28,7 @@ var sqlBuiltOnPurpose = map[string]string{
 	"notify.go:migrateNotify":       "the constant liveEventSequence",
 	"notify.go:NotifyEvent":         "the constant liveEventSequence; channel and payload are parameters",
 	"post.go:PostPageNumber":        `cmp is the literal "<=" or ">="`,
-	"search.go:indexMissing":        "key is one of two literal column names, by dialect",
+	"search.go:indexMissing":        "key is one of two literal expressions, by dialect",
 	"search.go:pgCandidatesWithin":  "query is one of two literal tsquery expressions; the words and groups are parameters",
 	"seed_scale.go:maxID":           "table names from the seeder's own list",
 	"stats.go:foldThreads":          "s.hourExpr: the dialect's SQL around a literal column",
