@@ -38,9 +38,11 @@ const (
 
 // TermDay counts the posts of a group on one UTC day that mention a term.
 type TermDay struct {
-	Day     time.Time `gorm:"primaryKey"`
-	GroupID int64     `gorm:"primaryKey"`
-	Term    string    `gorm:"primaryKey;size:80"`
+	// idx_term_day_group serves RefreshTopics, which reads one group's terms at a time:
+	// by the primary key alone it read every group's days, for each group.
+	Day     time.Time `gorm:"primaryKey;index:idx_term_day_group,priority:3"`
+	GroupID int64     `gorm:"primaryKey;index:idx_term_day_group,priority:1"`
+	Term    string    `gorm:"primaryKey;size:80;index:idx_term_day_group,priority:2"`
 	Count   int       `gorm:"not null"`
 }
 
