@@ -92,7 +92,7 @@ func Open(dsn string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("models: open postgres: %w", err)
 		}
 		sqlDB.SetMaxOpenConns(32)
-		sqlDB.SetMaxIdleConns(16)
+		sqlDB.SetMaxIdleConns(32) // as many as may be open: a busy moment must not close and reopen connections
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		if err := sqlDB.Ping(); err != nil {
 			return nil, fmt.Errorf("models: connect to postgres: %w", err)

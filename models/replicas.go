@@ -59,7 +59,7 @@ func (s *Store) useReplicas(cfg *gorm.Config, primary *sql.DB, urls []string) er
 		}
 		s.replicas = append(s.replicas, pool)
 		pool.SetMaxOpenConns(32)
-		pool.SetMaxIdleConns(16)
+		pool.SetMaxIdleConns(32) // as many as may be open: a busy moment must not close and reopen connections
 		pool.SetConnMaxIdleTime(5 * time.Minute)
 		if err := pool.Ping(); err != nil {
 			return fmt.Errorf("models: connect to replica %d: %w", i+1, err)
