@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -23,6 +24,15 @@ type groupSnap struct {
 	sh      *models.GroupShared
 	extras  *models.GroupExtras
 	html    fragSet
+	// threads is the JSON of sh's threads, made once (see groupThreadsJSON).
+	threadsOnce sync.Once
+	threads     []threadJSON
+}
+
+// threadsJSON is the JSON of the snapshot's threads, the same for every viewer.
+func (s *groupSnap) threadsJSON() []threadJSON {
+	s.threadsOnce.Do(func() { s.threads = groupThreadsJSON(s.sh.Group.Slug, s.sh.Threads) })
+	return s.threads
 }
 
 func (s *groupSnap) frags() *fragSet { return &s.html }
@@ -66,7 +76,7 @@ func (h *handler) memberGroup(c echo.Context, v *models.Viewer, n int, after str
 	if err != nil {
 		return err
 	}
-	gv := newGroupPageView(gp)
+	gv := groupPageViewOf(gp, s.threadsJSON())
 	setGroupExtras(&gv, gp.Access, s.extras, h.store.Now())
 	if wantsJSON(c) || gv.CanModerate {
 		return h.respond(c, http.StatusOK, "group", gv)

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -190,19 +191,37 @@ func (h *handler) showGroup(c echo.Context) error {
 
 // newGroupPageView builds a group's page from a page of its threads.
 func newGroupPageView(gp *models.GroupPage) groupPageView {
+	return groupPageViewOf(gp, groupThreadsJSON(gp.Access.Group.Slug, gp.Threads))
+}
+
+// groupThreadsJSON is the JSON of a group page's threads before the viewer's unread
+// counts: the same for every viewer.
+func groupThreadsJSON(slug string, ts []models.Thread) []threadJSON {
+	out := make([]threadJSON, 0, len(ts))
+	for i := range ts {
+		out = append(out, newThreadJSON(&ts[i]))
+	}
+	linkThreadAuthors(slug, out, ts)
+	return out
+}
+
+// groupPageViewOf is newGroupPageView with the threads' JSON made already (see
+// groupThreadsJSON), which it copies.
+func groupPageViewOf(gp *models.GroupPage, threads []threadJSON) groupPageView {
 	a := gp.Access
 	v := groupPageView{Group: newGroupJSON(a.Group, a.Membership), Rules: a.Group.Rules, RulesHTML: a.Group.RulesHTML,
 		Membership: newMembershipJSON(a.Membership, ""), CanRead: a.CanRead, CanPost: a.CanPost, CanJoin: a.CanJoin,
 		CanModerate: a.Moderates,
-		Threads:     make([]threadJSON, 0, len(gp.Threads)), Page: pageJSON{Number: gp.Page, Size: models.PageSize, HasNext: gp.HasNext, After: gp.After}}
-	for i := range gp.Threads {
-		tj := newThreadJSON(&gp.Threads[i])
-		if u, ok := gp.Unread[tj.ID]; ok {
-			tj.setUnread(u)
-		}
-		v.Threads = append(v.Threads, tj)
+		Threads:     []threadJSON{}, Page: pageJSON{Number: gp.Page, Size: models.PageSize, HasNext: gp.HasNext, After: gp.After}}
+	if len(gp.Threads) == 0 { // none, or none the viewer may read
+		return v
 	}
-	linkThreadAuthors(a.Group.Slug, v.Threads, gp.Threads)
+	v.Threads = slices.Clone(threads)
+	for i := range v.Threads {
+		if u, ok := gp.Unread[v.Threads[i].ID]; ok {
+			v.Threads[i].setUnread(u)
+		}
+	}
 	return v
 }
 
