@@ -90,6 +90,18 @@ func TestReplicasServeReads(t *testing.T) {
 		t.Fatalf("header counts served by %v, want one replica query", got)
 	}
 
+	// Search's candidates are read in a transaction of their own, on a replica; the
+	// list of groups it keeps is read from the primary once (see catalog).
+	for i := 0; i < 2; i++ {
+		take()
+		if res, err := s.Search(ctx, alice, SearchQuery{Text: "first", Group: "g"}); err != nil || len(res.Hits) != 1 {
+			t.Fatalf("search with replicas: %v, %v", res, err)
+		}
+	}
+	if got := take(); got["primary"] != 0 || got["other"] != 0 {
+		t.Fatalf("a search was served by %v, want the replica and its transaction", got)
+	}
+
 	if _, err := s.GroupPage(ReadPrimary(ctx), alice, "g", 1); err != nil {
 		t.Fatal(err)
 	}

@@ -10,12 +10,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
+	"gorm.io/plugin/dbresolver"
 )
 
 // Full-text search.
@@ -203,6 +205,7 @@ func (s *Store) Search(ctx context.Context, v *Viewer, q SearchQuery) (*SearchRe
 type searchCatalog struct {
 	mu     sync.Mutex
 	seq    uint64
+	at     time.Time
 	groups []Group
 }
 
@@ -210,9 +213,11 @@ type searchCatalog struct {
 func (s *Store) catalog(ctx context.Context) ([]Group, error) {
 	c := &s.searchGroups
 	c.mu.Lock()
-	groups, seq := c.groups, c.seq
+	groups, seq, at := c.groups, c.seq, c.at
 	c.mu.Unlock()
-	if groups != nil && s.versions.Catalog() <= seq {
+	// At most viewerTTL old in any case: another instance's change reaches this one's
+	// stamps through the broker, which an instance of an older version may not use.
+	if groups != nil && s.versions.Catalog() <= seq && time.Since(at) < viewerTTL {
 		return groups, nil
 	}
 	seq = s.versions.Seq() // before the read: a change during it is seen next time
@@ -224,7 +229,7 @@ func (s *Store) catalog(ctx context.Context) ([]Group, error) {
 	}
 	c.mu.Lock()
 	if seq >= c.seq {
-		c.groups, c.seq = groups, seq
+		c.groups, c.seq, c.at = groups, seq, time.Now()
 	}
 	c.mu.Unlock()
 	return groups, nil
@@ -284,7 +289,7 @@ var searchGroupFilter = 50
 // whole forum are considered.
 func (s *Store) searchCandidates(ctx context.Context, terms []searchTerm, groups, others []int64) ([]searchCandidate, error) {
 	if s.dialect == "postgres" {
-		return s.pgCandidates(ctx, terms, groups, others)
+		return s.pgCandidates(ctx, terms, groups)
 	}
 	db := s.rdb.WithContext(ctx)
 	match, phraseTerm := ftsMatch(terms)
@@ -335,7 +340,7 @@ LIMIT ?`, match, floor, PostPublished, groups, searchCandidates).Rows()
 }
 
 // pgCandidates is searchCandidates on PostgreSQL.
-func (s *Store) pgCandidates(ctx context.Context, terms []searchTerm, groups, others []int64) ([]searchCandidate, error) {
+func (s *Store) pgCandidates(ctx context.Context, terms []searchTerm, groups []int64) ([]searchCandidate, error) {
 	if len(groups) <= searchGroupFilter {
 		// The GIN index intersects the words with the groups' words: every match.
 		cands, _, err := s.pgCandidatesWithin(ctx, terms, pgGroups(groups), groups, 0)
@@ -364,10 +369,13 @@ func (s *Store) pgCandidatesWithin(ctx context.Context, terms []searchTerm, with
 	if scan > 0 {
 		limit = scan
 	}
+	// The groups' words are a second condition, not part of the words' tsquery: a
+	// query of words PostgreSQL drops (stop words) is an empty tsquery, which matches
+	// nothing, but joined to another with && it would be the groups' words alone.
 	query := "websearch_to_tsquery('english', ?)"
 	args := []any{tsQueryText(terms)}
 	if within != "" {
-		query = "(websearch_to_tsquery('english', ?) && ?::tsquery)"
+		query = "websearch_to_tsquery('english', ?) AND ps.document @@ ?::tsquery"
 		args = append(args, within)
 	}
 	args = append(args, limit, PostPublished, groups, searchCandidates, tsQueryText(terms))
@@ -376,7 +384,11 @@ func (s *Store) pgCandidatesWithin(ctx context.Context, terms []searchTerm, with
 	// without knowing how common the words are, walks the primary key backwards for
 	// every search, which took seconds for a word found nowhere on 2,000,000 posts.
 	// Without parallel workers: starting them cost more than the bounded scan.
-	err := s.rdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	db := s.rdb.WithContext(ctx)
+	if s.HasReplicas() && !readsPrimary(ctx) {
+		db = db.Clauses(dbresolver.Read) // a read: on a replica, like other reads
+	}
+	err := db.Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec(`SET LOCAL plan_cache_mode = force_custom_plan`).Error; err != nil {
 			return err
 		}
@@ -622,17 +634,12 @@ func highlight(text string, terms []searchTerm, n int) string {
 	// What each term matches: word sequences, folded like the text.
 	alts := make([][][]string, len(terms))
 	for i, t := range terms {
-		if !t.Quoted && len(t.Words) == 1 && utf8.RuneCountInString(t.Words[0]) >= 4 {
-			for _, f := range wordForms(t.Words[0]) {
-				alts[i] = append(alts[i], []string{foldWord(f)})
+		for _, seq := range t.sequences() {
+			for j, w := range seq {
+				seq[j] = foldWord(w)
 			}
-			continue
+			alts[i] = append(alts[i], seq)
 		}
-		seq := make([]string, len(t.Words))
-		for j, w := range t.Words {
-			seq[j] = foldWord(w)
-		}
-		alts[i] = [][]string{seq}
 	}
 	marked := make([]bool, len(words))
 	type hit struct{ at, term int }
@@ -680,9 +687,12 @@ func highlight(text string, terms []searchTerm, n int) string {
 		return text
 	}
 	var b strings.Builder
-	start, end := words[from].from, words[to-1].to
-	if n == 0 {
-		start, end = 0, len(text)
+	start, end := 0, len(text) // the whole text, unless words are cut off
+	if from > 0 {
+		start = words[from].from
+	}
+	if to < len(words) {
+		end = words[to-1].to
 	}
 	if start > 0 {
 		b.WriteString("… ")
@@ -843,8 +853,26 @@ func (s *Store) migrateSearch(ctx context.Context) error {
 BEGIN DELETE FROM post_search WHERE docid = old.id; DELETE FROM post_search_text WHERE docid = old.id; END`,
 		}
 	}
+	// An index created here over text already kept (its table dropped by hand, say)
+	// is filled from that text.
+	fill := false
+	if s.dialect == "sqlite" {
+		var n int64
+		err := s.db.WithContext(ctx).Raw(`SELECT
+  (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'post_search') = 0 AND
+  (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'post_search_text') = 1`).Scan(&n).Error
+		if err != nil {
+			return fmt.Errorf("models: migrate search: %w", err)
+		}
+		fill = n == 1
+	}
 	for _, q := range stmts {
 		if err := s.db.WithContext(ctx).Exec(q).Error; err != nil {
+			return fmt.Errorf("models: migrate search: %w", err)
+		}
+	}
+	if fill {
+		if err := s.db.WithContext(ctx).Exec(`INSERT INTO post_search (post_search) VALUES ('rebuild')`).Error; err != nil {
 			return fmt.Errorf("models: migrate search: %w", err)
 		}
 	}
@@ -897,7 +925,8 @@ WHERE p.id = ps.post_id`,
 const ftsTableSpec = `fts4(content="post_search_text", title, body, grp, tokenize=unicode61 "remove_diacritics=2", order=DESC)`
 
 // searchTextTable holds the indexed text of SQLite's index: the index reads a post's
-// old words from it to take them out, so it is written after the index (writeIndex).
+// old words from it to take them out, so a row leaves the index before it leaves this
+// table, and enters this table before the index (writeIndex, unindexPost).
 const searchTextTable = `CREATE TABLE IF NOT EXISTS post_search_text (
   docid INTEGER PRIMARY KEY, title TEXT NOT NULL DEFAULT '', body TEXT NOT NULL DEFAULT '', grp TEXT NOT NULL DEFAULT '')`
 
@@ -1095,25 +1124,41 @@ func isOperatorWord(w string) bool {
 func ftsMatch(terms []searchTerm) (match string, phraseTerm []int) {
 	parts := make([]string, 0, len(terms))
 	for i, t := range terms {
-		if !t.Quoted && len(t.Words) == 1 && utf8.RuneCountInString(t.Words[0]) >= 4 {
-			forms := wordForms(t.Words[0])
-			for j, f := range forms {
-				forms[j] = `"` + f + `"`
-				phraseTerm = append(phraseTerm, i)
-			}
-			parts = append(parts, "("+strings.Join(forms, " OR ")+")")
-			continue
+		seqs := t.sequences()
+		phrases := make([]string, len(seqs))
+		for j, seq := range seqs {
+			phrases[j] = `"` + strings.Join(seq, " ") + `"`
+			phraseTerm = append(phraseTerm, i)
 		}
-		parts = append(parts, `"`+strings.Join(t.Words, " ")+`"`)
-		phraseTerm = append(phraseTerm, i)
+		if len(phrases) == 1 {
+			parts = append(parts, phrases[0])
+		} else {
+			parts = append(parts, "("+strings.Join(phrases, " OR ")+")")
+		}
 	}
 	return strings.Join(parts, " "), phraseTerm
+}
+
+// sequences are what a term matches on SQLite, each a sequence of words: an unquoted
+// word of four or more letters matches its singular and plural forms (wordForms),
+// anything else its words in order. ftsMatch and highlight both read it.
+func (t searchTerm) sequences() [][]string {
+	if !t.Quoted && len(t.Words) == 1 && utf8.RuneCountInString(t.Words[0]) >= 4 {
+		var out [][]string
+		for _, f := range wordForms(t.Words[0]) {
+			out = append(out, []string{f})
+		}
+		return out
+	}
+	return [][]string{slices.Clone(t.Words)}
 }
 
 // groupToken is the word the index holds, in its grp column on SQLite and in the
 // document on PostgreSQL, for the group of a post. On PostgreSQL the underscore keeps
 // any text from being parsed into it; on SQLite a post's own words that happen to read
-// "g123" are told apart by the column they are found in (see matchinfoScore).
+// "g123" are told apart by the column they are found in (see matchinfoScore), after
+// the LIMIT: searching group 123 for the word "g123" itself reads the group's newest
+// searchCandidates posts and keeps those that say it, so it may miss older ones.
 func groupToken(groupID int64, dialect string) string {
 	if dialect == "postgres" {
 		return "g_" + strconv.FormatInt(groupID, 10)

@@ -706,6 +706,8 @@ func TestSearchHighlight(t *testing.T) {
 		{"window around the match", long, "nine", 4, "… eight [nine] ten eleven …"},
 		{"window with the most terms", "alpha x x x x x beta x gamma x x x", "alpha gamma beta", 5, "… x [beta] x [gamma] x …"},
 		{"short text is whole", "just this", "this", 32, "just [this]"},
+		{"punctuation at the edges", `"Quoted" and tired.`, "tired", 32, `"Quoted" and [tired].`},
+		{"the end kept when the window reaches it", long + ".", "twelve", 4, "… nine ten eleven [twelve]."},
 		{"no words", "?!", "pain", 32, "?!"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -755,5 +757,53 @@ func TestSearchMigrateAddsGroupsOnPostgres(t *testing.T) {
 	}
 	if got, want := searchHitIDs(searchFor(t, s, nil, "oats", "gut")), []int64{first.ID}; !slices.Equal(got, want) {
 		t.Fatalf("in its group after the migration: %v, want %v", got, want)
+	}
+}
+
+// A query of words the index leaves out or nobody wrote finds nothing, in every group
+// or in one: on PostgreSQL a query of stop words is empty, and must not match every
+// post of the groups searched.
+func TestSearchForNothingFindsNothing(t *testing.T) {
+	s := NewTestStore(t)
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	mustGroup(t, s, admin, "lungs", VisibilityOpen)
+	mustJoin(t, s, admin, "lungs", MemberActive)
+	searchThread(t, s, admin, "lungs", "Peak flow", "Morning readings are low.")
+	searchThread(t, s, admin, "lungs", "Inhalers", "Brown or blue.")
+	for _, filter := range []int{searchGroupFilter, 0} {
+		func() {
+			defer func(n int) { searchGroupFilter = n }(searchGroupFilter)
+			searchGroupFilter = filter
+			for _, q := range []string{"the", "ourselves", "of the", "zebra"} {
+				for _, group := range []string{"", "lungs"} {
+					if got := searchFor(t, s, nil, q, group).Hits; len(got) != 0 {
+						t.Fatalf("filter %d: %q in %q finds %d posts, want none", filter, q, group, len(got))
+					}
+				}
+			}
+		}()
+	}
+}
+
+// An index created over text already kept is filled from it.
+func TestSearchMigrateFillsANewIndexFromKeptText(t *testing.T) {
+	s := NewTestStore(t)
+	if s.dialect != "sqlite" {
+		t.Skip("the FTS4 table is SQLite's")
+	}
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	mustGroup(t, s, admin, "gut", VisibilityOpen)
+	mustJoin(t, s, admin, "gut", MemberActive)
+	_, first := searchThread(t, s, admin, "gut", "Fibre", "Oats every morning.")
+	for _, q := range []string{`DROP TRIGGER post_search_post_deleted`, `DROP TABLE post_search`} {
+		if err := s.db.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Migrate(); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	if got, want := searchHitIDs(searchFor(t, s, nil, "oats", "")), []int64{first.ID}; !slices.Equal(got, want) {
+		t.Fatalf("after the index was made again: %v, want %v", got, want)
 	}
 }

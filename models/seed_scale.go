@@ -237,6 +237,13 @@ func (g *scaleGen) postTime(t, i int) time.Time {
 // insertRows writes rows with multi-row INSERTs, batch rows a statement, in
 // transactions of about 20,000 rows.
 func (g *scaleGen) insertRows(table string, cols []string, n int, row func(i int, args []any), label string) error {
+	return g.insertRowsThen(table, cols, n, row, label, nil)
+}
+
+// insertRowsThen is insertRows that also runs then, in each transaction, for the
+// rows [lo, hi) it wrote.
+func (g *scaleGen) insertRowsThen(table string, cols []string, n int, row func(i int, args []any), label string,
+	then func(tx *gorm.DB, lo, hi int) error) error {
 	per := max(1, min(500, 30000/len(cols)))
 	const perTx = 20000
 	args := make([]any, 0, per*len(cols))
@@ -259,6 +266,9 @@ func (g *scaleGen) insertRows(table string, cols []string, n int, row func(i int
 					return fmt.Errorf("%s: %w", table, err)
 				}
 				g.progress.add(e - b)
+			}
+			if then != nil {
+				return then(tx, lo, hi)
 			}
 			return nil
 		})
@@ -472,12 +482,20 @@ func (g *scaleGen) writePosts() error {
 		return err
 	}
 	// The search index: opening posts carry their thread's title; every post its group.
-	// On SQLite the text goes to the index's content table, then the index reads it.
+	// On SQLite the text goes to the index's content table, and the index reads it in
+	// the same transaction, so that an interrupted seed leaves no text unindexed.
 	table, cols := "post_search_text", []string{"docid", "title", "body", "grp"}
+	var then func(tx *gorm.DB, lo, hi int) error
 	if g.s.dialect == "postgres" {
 		table, cols = "post_search", []string{"post_id", "title", "body", "group_id"}
+	} else {
+		then = func(tx *gorm.DB, lo, hi int) error {
+			return tx.Exec(`INSERT INTO post_search (docid, title, body, grp)
+SELECT docid, title, body, grp FROM post_search_text WHERE docid >= ? AND docid < ? ORDER BY docid`,
+				g.postID0+int64(lo), g.postID0+int64(hi)).Error
+		}
 	}
-	err = g.insertRows(table, cols, len(places), func(pi int, a []any) {
+	return g.insertRowsThen(table, cols, len(places), func(pi int, a []any) {
 		pl := places[pi]
 		title := ""
 		if pl.i == 0 {
@@ -489,23 +507,7 @@ func (g *scaleGen) writePosts() error {
 		if g.s.dialect == "postgres" {
 			a[3] = groupID
 		}
-	}, "search index")
-	if err != nil || g.s.dialect == "postgres" {
-		return err
-	}
-	const step = 50000
-	g.progress.start("search words", len(places))
-	for lo := 0; lo < len(places); lo += step {
-		hi := min(len(places), lo+step)
-		err := g.s.db.WithContext(g.ctx).Exec(`INSERT INTO post_search (docid, title, body, grp)
-SELECT docid, title, body, grp FROM post_search_text WHERE docid >= ? AND docid < ? ORDER BY docid`,
-			g.postID0+int64(lo), g.postID0+int64(hi)).Error
-		if err != nil {
-			return fmt.Errorf("post_search: %w", err)
-		}
-		g.progress.add(hi - lo)
-	}
-	return nil
+	}, "search index", then)
 }
 
 // finish moves PostgreSQL's id sequences past the explicit ids.
