@@ -260,13 +260,13 @@ func staticFiles() echo.HandlerFunc {
 // TuneGC sets the garbage collector for serving, unless GOGC or GOMEMLIMIT say
 // otherwise: collect when the heap has grown to five times what is live, not twice
 // (a page view allocates much that dies at once, and the heap stays small), and more
-// often as the process nears 256 MiB, so that memory stays bounded whatever the caches
-// hold.
+// often as Go's memory nears 192 MiB, so that the process (with SQLite's own memory,
+// which Go does not count) stays under 300 MB whatever the caches hold.
 func TuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(256 << 20)
+		debug.SetMemoryLimit(192 << 20)
 	}
 }
