@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -53,6 +54,9 @@ var codeByStatus = map[int]string{
 	http.StatusInternalServerError:   "internal",
 }
 
+// statusClientClosed is the status logged for a request its client gave up on.
+const statusClientClosed = 499
+
 // classify maps any error to a status and the JSON error body.
 func classify(err error) (int, apiError) {
 	var ve *models.ValidationError
@@ -61,6 +65,10 @@ func classify(err error) (int, apiError) {
 	var pd *models.PersonalDataError
 	var be *models.BlockedError
 	switch {
+	case errors.Is(err, context.Canceled):
+		// The client went away (or the server is stopping) before the answer: nobody
+		// reads it, and nothing is ours to fix. 499 as proxies log it.
+		return statusClientClosed, apiError{Code: "canceled", Message: "The request was cancelled."}
 	case errors.As(err, &be):
 		// A watched word refused the post: its message, beside the field that has it.
 		return http.StatusUnprocessableEntity, apiError{Code: models.EINVALID, Message: be.Message,

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -283,4 +284,19 @@ func TestPanicIsA500WithoutStack(t *testing.T) {
 	if got := c.get("/boom").errorCode(); got != "internal" {
 		t.Fatalf("error code %q, want internal", got)
 	}
+}
+
+// A request its client gave up on is not a server error: it is answered (to nobody)
+// and logged as 499, not 500. A timeout is still ours.
+func TestCancelledRequestIsNotA500(t *testing.T) {
+	ta := newTestApp(t)
+	ta.echo.GET("/gone", func(echo.Context) error { return fmt.Errorf("models: search: %w", context.Canceled) })
+	ta.echo.GET("/slow", func(echo.Context) error { return fmt.Errorf("models: search: %w", context.DeadlineExceeded) })
+	c := ta.newClient()
+	res := c.get("/gone")
+	res.mustStatus(statusClientClosed)
+	if got := res.errorCode(); got != "canceled" {
+		t.Fatalf("error code %q, want canceled", got)
+	}
+	c.get("/slow").mustStatus(500)
 }
