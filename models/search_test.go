@@ -50,6 +50,19 @@ func searchHitIDs(res *SearchResults) []int64 {
 }
 
 // markedText is a snippet's text, with [matches] in brackets.
+// eachSearchPath runs fn once for each way search keeps to the groups a caller may
+// read (see searchCandidates): their words named in the query, and the newest matches
+// joined to the groups (as on a site with many groups on both sides).
+func eachSearchPath(fn func(filter int)) {
+	for _, filter := range []int{searchGroupFilter, 0} {
+		func() {
+			defer func(n int) { searchGroupFilter = n }(searchGroupFilter)
+			searchGroupFilter = filter
+			fn(filter)
+		}()
+	}
+}
+
 func markedText(parts []SnippetPart) string {
 	var b strings.Builder
 	for _, p := range parts {
@@ -261,15 +274,13 @@ func TestSearchVisibilityMatrix(t *testing.T) {
 	}
 	// Every way of keeping to the groups the caller may read: the index naming the
 	// groups searched or those left out, and the newest matches joined to the groups.
-	for _, filter := range []int{searchGroupFilter, 0} {
+	eachSearchPath(func(filter int) {
 		for _, tc := range cases {
 			t.Run(fmt.Sprintf("%s/filter%d", tc.who, filter), func(t *testing.T) {
-				defer func(n int) { searchGroupFilter = n }(searchGroupFilter)
-				searchGroupFilter = filter
 				searchMatrixCase(t, s, tc.v, tc.reads, postIn, visibilities)
 			})
 		}
-	}
+	})
 	if _, err := s.Search(ctx, admin, SearchQuery{Text: "asthma", Group: "no-such-group"}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown group: %v, want not found", err)
 	}
@@ -642,20 +653,16 @@ func TestSearchGroupWordsAreNotText(t *testing.T) {
 	searchThread(t, s, admin, "airways", "Peak flow", "Morning readings are low.")
 	word := fmt.Sprintf("g%d", a.ID)
 	_, says := searchThread(t, s, admin, "other", "Codes", "My inhaler box says "+word+" on it.")
-	for _, filter := range []int{searchGroupFilter, 0} {
-		func() {
-			defer func(n int) { searchGroupFilter = n }(searchGroupFilter)
-			searchGroupFilter = filter
-			for _, group := range []string{"", "other"} {
-				if got, want := searchHitIDs(searchFor(t, s, admin, word, group)), []int64{says.ID}; !slices.Equal(got, want) {
-					t.Fatalf("filter %d, group %q: %q finds %v, want %v", filter, group, word, got, want)
-				}
+	eachSearchPath(func(filter int) {
+		for _, group := range []string{"", "other"} {
+			if got, want := searchHitIDs(searchFor(t, s, admin, word, group)), []int64{says.ID}; !slices.Equal(got, want) {
+				t.Fatalf("filter %d, group %q: %q finds %v, want %v", filter, group, word, got, want)
 			}
-			if got := searchFor(t, s, admin, word, "airways").Hits; len(got) != 0 {
-				t.Fatalf("filter %d: %q in its group finds %d posts, want none", filter, word, len(got))
-			}
-		}()
-	}
+		}
+		if got := searchFor(t, s, admin, word, "airways").Hits; len(got) != 0 {
+			t.Fatalf("filter %d: %q in its group finds %d posts, want none", filter, word, len(got))
+		}
+	})
 }
 
 // Search keeps the list of groups between searches; a change to who may read a group
@@ -770,19 +777,15 @@ func TestSearchForNothingFindsNothing(t *testing.T) {
 	mustJoin(t, s, admin, "lungs", MemberActive)
 	searchThread(t, s, admin, "lungs", "Peak flow", "Morning readings are low.")
 	searchThread(t, s, admin, "lungs", "Inhalers", "Brown or blue.")
-	for _, filter := range []int{searchGroupFilter, 0} {
-		func() {
-			defer func(n int) { searchGroupFilter = n }(searchGroupFilter)
-			searchGroupFilter = filter
-			for _, q := range []string{"the", "ourselves", "of the", "zebra"} {
-				for _, group := range []string{"", "lungs"} {
-					if got := searchFor(t, s, nil, q, group).Hits; len(got) != 0 {
-						t.Fatalf("filter %d: %q in %q finds %d posts, want none", filter, q, group, len(got))
-					}
+	eachSearchPath(func(filter int) {
+		for _, q := range []string{"the", "ourselves", "of the", "zebra"} {
+			for _, group := range []string{"", "lungs"} {
+				if got := searchFor(t, s, nil, q, group).Hits; len(got) != 0 {
+					t.Fatalf("filter %d: %q in %q finds %d posts, want none", filter, q, group, len(got))
 				}
 			}
-		}()
-	}
+		}
+	})
 }
 
 // An index created over text already kept is filled from it.
