@@ -20,7 +20,9 @@ import (
 // serves its own subscribers. So every instance sees the same events, with the same
 // ids, in the same order (the order PostgreSQL committed them), and a client may
 // resume with Last-Event-ID on any instance. Events published while an instance's
-// listener is reconnecting do not reach that instance.
+// listener is reconnecting do not reach that instance's streams; so that none of its
+// kept pages outlives a change it did not hear of, it takes everything it keeps for
+// stale once it listens again.
 type pgBroker struct {
 	*memoryBroker
 	store   *models.Store
@@ -55,7 +57,10 @@ func newPGBroker(ctx context.Context, store *models.Store, log *slog.Logger) (b 
 			func(first bool) {
 				once.Do(func() { close(ready) })
 				if !first {
-					log.Info("live events: listening again", "channel", channel)
+					// Changes other instances made in the gap were not heard: every
+					// kept page, snapshot and list is stale.
+					store.Versions().Apply(models.Change{All: true})
+					log.Info("live events: listening again; kept pages dropped", "channel", channel)
 				}
 			},
 			func(err error) { log.Warn("live events: listener lost its connection; reconnecting", "err", err) },

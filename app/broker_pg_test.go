@@ -187,7 +187,8 @@ func TestPGBrokerInternalEvents(t *testing.T) {
 	}
 }
 
-// TestPGBrokerReconnects kills the listener's connection: the broker listens again and
+// TestPGBrokerReconnects kills the listener's connection: the broker listens again,
+// takes every kept page for stale (it may have missed other instances' changes), and
 // events flow once more.
 func TestPGBrokerReconnects(t *testing.T) {
 	if os.Getenv("HAVEN_TEST_POSTGRES") == "" {
@@ -195,6 +196,8 @@ func TestPGBrokerReconnects(t *testing.T) {
 	}
 	a := newTestAppOn(t, models.TestDSN(t))
 	b := a.broker().(*pgBroker)
+	vs := a.store.Versions()
+	before := vs.Seq()
 	db, err := sql.Open("pgx", os.Getenv("HAVEN_TEST_POSTGRES"))
 	if err != nil {
 		t.Fatal(err)
@@ -218,6 +221,9 @@ func TestPGBrokerReconnects(t *testing.T) {
 		b.Publish(liveEvent{Name: "reconnect_probe"})
 		select {
 		case <-got:
+			if vs.Thread(1, 1) <= before || vs.Catalog() <= before {
+				t.Fatal("listening again kept pages cached before the connection was lost")
+			}
 			return
 		case <-time.After(200 * time.Millisecond):
 		case <-deadline:
