@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"unicode"
 
 	"gorm.io/gorm"
 )
@@ -290,12 +291,13 @@ var writeSQL = regexp.MustCompile(`(?is)^\s*(?:insert\s+(?:or\s+\w+\s+)?into|upd
 func changeOf(st *gorm.Statement) Change {
 	table := st.Table
 	if table == "" {
-		m := writeSQL.FindStringSubmatch(st.SQL.String())
+		q := st.SQL.String()
+		if !writesRows(q) {
+			return Change{} // a read, a savepoint, a pragma, DDL: most raw SQL
+		}
+		m := writeSQL.FindStringSubmatch(q)
 		if m == nil {
-			if writesRows(st.SQL.String()) {
-				return Change{All: true} // a write we cannot place
-			}
-			return Change{} // a read, a savepoint, a pragma, DDL
+			return Change{All: true} // a write we cannot place
 		}
 		table = strings.ToLower(m[1])
 	}
@@ -340,16 +342,22 @@ func changeOf(st *gorm.Statement) Change {
 	return Change{All: true}
 }
 
-// writesRows reports whether raw SQL that writeSQL could not place changes rows.
+// writesRows reports whether raw SQL changes rows (or may: a WITH that writes). It
+// runs on every raw statement, reads included, so it looks at the first word only,
+// and at the whole text only for a WITH.
 func writesRows(q string) bool {
-	q = strings.ToLower(strings.TrimSpace(q))
+	q = strings.TrimLeftFunc(q, unicode.IsSpace)
+	head := q[:min(len(q), 8)]
 	for _, w := range []string{"insert", "update", "delete", "replace", "merge", "truncate"} {
-		if strings.HasPrefix(q, w) {
+		if len(head) >= len(w) && strings.EqualFold(head[:len(w)], w) {
 			return true
 		}
 	}
-	return strings.HasPrefix(q, "with") &&
-		(strings.Contains(q, "insert") || strings.Contains(q, "update") || strings.Contains(q, "delete"))
+	if len(head) < 4 || !strings.EqualFold(head[:4], "with") {
+		return false
+	}
+	l := strings.ToLower(q)
+	return strings.Contains(l, "insert") || strings.Contains(l, "update") || strings.Contains(l, "delete")
 }
 
 // onlyColumns reports whether an update's values (a map) set only the named columns.
