@@ -389,10 +389,9 @@ func (s *Store) pgCandidatesWithin(ctx context.Context, terms []searchTerm, with
 		db = db.Clauses(dbresolver.Read) // a read: on a replica, like other reads
 	}
 	err := db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`SET LOCAL plan_cache_mode = force_custom_plan`).Error; err != nil {
-			return err
-		}
-		if err := tx.Exec(`SET LOCAL max_parallel_workers_per_gather = 0`).Error; err != nil {
+		// Both settings in one round trip; set_config(…, true) is SET LOCAL.
+		if err := tx.Exec(`SELECT set_config('plan_cache_mode', 'force_custom_plan', true),
+  set_config('max_parallel_workers_per_gather', '0', true)`).Error; err != nil {
 			return err
 		}
 		return tx.Raw(`WITH c AS (

@@ -50,6 +50,16 @@ func searchHitIDs(res *SearchResults) []int64 {
 }
 
 // markedText is a snippet's text, with [matches] in brackets.
+// searchSetup is a store with an admin who is an active member of one open group.
+func searchSetup(t *testing.T, slug string) (*Store, *Viewer) {
+	t.Helper()
+	s := NewTestStore(t)
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	mustGroup(t, s, admin, slug, VisibilityOpen)
+	mustJoin(t, s, admin, slug, MemberActive)
+	return s, admin
+}
+
 // eachSearchPath runs fn once for each way search keeps to the groups a caller may
 // read (see searchCandidates): their words named in the query, and the newest matches
 // joined to the groups (as on a site with many groups on both sides).
@@ -94,10 +104,7 @@ func searchReindex(t *testing.T, s *Store, postID int64, changes map[string]any)
 }
 
 func TestSearchFindsTitleAndBody(t *testing.T) {
-	s := NewTestStore(t)
-	admin := mustViewer(t, s, "admin", RoleAdmin)
-	mustGroup(t, s, admin, "diabetes", VisibilityOpen)
-	mustJoin(t, s, admin, "diabetes", MemberActive)
+	s, admin := searchSetup(t, "diabetes")
 	th, first := searchThread(t, s, admin, "diabetes", "Insulin pump tips", "I switched last spring and it changed my days.")
 	reply := searchReply(t, s, admin, th.ID, "My nurse suggested a continuous glucose monitor as well.")
 
@@ -158,10 +165,7 @@ func TestSearchFindsTitleAndBody(t *testing.T) {
 }
 
 func TestSearchRanking(t *testing.T) {
-	s := NewTestStore(t)
-	admin := mustViewer(t, s, "admin", RoleAdmin)
-	mustGroup(t, s, admin, "meds", VisibilityOpen)
-	mustJoin(t, s, admin, "meds", MemberActive)
+	s, admin := searchSetup(t, "meds")
 	_, strong := searchThread(t, s, admin, "meds", "Metformin side effects", "Metformin upset my stomach. After a month on metformin it settled; metformin with food helps.")
 	_, weak := searchThread(t, s, admin, "meds", "Starting a new pill", "My doctor mentioned metformin once, nothing more.")
 	_, older := searchThread(t, s, admin, "meds", "Walking helps", "A short walk after dinner helps my metformin work.")
@@ -183,10 +187,7 @@ func TestSearchRanking(t *testing.T) {
 }
 
 func TestSearchSnippetsAreTextOnly(t *testing.T) {
-	s := NewTestStore(t)
-	admin := mustViewer(t, s, "admin", RoleAdmin)
-	mustGroup(t, s, admin, "skin", VisibilityOpen)
-	mustJoin(t, s, admin, "skin", MemberActive)
+	s, admin := searchSetup(t, "skin")
 	searchThread(t, s, admin, "skin", "Shingles <b>pain</b>",
 		"I saw `<script>alert(1)</script>` in a **bold** zoster message <img src=x onerror=alert(1)> &amp; more.\n\n- one zoster\n- two")
 
@@ -330,10 +331,7 @@ func searchMatrixCase(t *testing.T, s *Store, v *Viewer, reads []string, postIn 
 }
 
 func TestSearchFollowsEditsAndStatus(t *testing.T) {
-	s := NewTestStore(t)
-	admin := mustViewer(t, s, "admin", RoleAdmin)
-	mustGroup(t, s, admin, "sleep", VisibilityOpen)
-	mustJoin(t, s, admin, "sleep", MemberActive)
+	s, admin := searchSetup(t, "sleep")
 	th, _ := searchThread(t, s, admin, "sleep", "Night shifts", "How do you all cope?")
 	p := searchReply(t, s, admin, th.ID, "Melatonin helped me a little.")
 	other := searchReply(t, s, admin, th.ID, "Melatonin did nothing for me.")
@@ -393,10 +391,7 @@ func searchIndexRows(t *testing.T, s *Store, postID int64) int64 {
 }
 
 func TestSearchMigrateIndexesMissingPosts(t *testing.T) {
-	s := NewTestStore(t)
-	admin := mustViewer(t, s, "admin", RoleAdmin)
-	mustGroup(t, s, admin, "gut", VisibilityOpen)
-	mustJoin(t, s, admin, "gut", MemberActive)
+	s, admin := searchSetup(t, "gut")
 	th, _ := searchThread(t, s, admin, "gut", "Fibre", "Oats every morning.")
 	// A post written in bulk, bypassing the write path (as the demo seed does).
 	html, _ := RenderMarkdown("Psyllium works for me.")
@@ -462,10 +457,7 @@ func TestSearchMigrateRebuildsOldIndexNewestFirst(t *testing.T) {
 }
 
 func TestSearchPages(t *testing.T) {
-	s := NewTestStore(t)
-	admin := mustViewer(t, s, "admin", RoleAdmin)
-	mustGroup(t, s, admin, "pain", VisibilityOpen)
-	mustJoin(t, s, admin, "pain", MemberActive)
+	s, admin := searchSetup(t, "pain")
 	th, _ := searchThread(t, s, admin, "pain", "Chronic pain diary", "Starting a diary.")
 	n := 3*SearchPageSize + 5 // more than one page of the thread, too
 	for i := 0; i < n; i++ {
@@ -543,10 +535,7 @@ var nastyQueries = []string{
 }
 
 func TestSearchNastyQueries(t *testing.T) {
-	s := NewTestStore(t)
-	admin := mustViewer(t, s, "admin", RoleAdmin)
-	mustGroup(t, s, admin, "misc", VisibilityOpen)
-	mustJoin(t, s, admin, "misc", MemberActive)
+	s, admin := searchSetup(t, "misc")
 	searchThread(t, s, admin, "misc", "A thread about a b c", "Text with a and b and the words OR and NEAR in it: 日本語 é 1.")
 	for _, q := range nastyQueries {
 		t.Run(fmt.Sprintf("%q", q), func(t *testing.T) {
@@ -668,10 +657,7 @@ func TestSearchGroupWordsAreNotText(t *testing.T) {
 // Search keeps the list of groups between searches; a change to who may read a group
 // applies to the next search.
 func TestSearchSeesGroupChangesAtOnce(t *testing.T) {
-	s := NewTestStore(t)
-	admin := mustViewer(t, s, "admin", RoleAdmin)
-	mustGroup(t, s, admin, "kidneys", VisibilityOpen)
-	mustJoin(t, s, admin, "kidneys", MemberActive)
+	s, admin := searchSetup(t, "kidneys")
 	_, p := searchThread(t, s, admin, "kidneys", "Dialysis days", "Dialysis on Mondays.")
 	if got := searchHitIDs(searchFor(t, s, nil, "dialysis", "")); !slices.Equal(got, []int64{p.ID}) {
 		t.Fatalf("open group: a visitor finds %v", got)
@@ -771,10 +757,7 @@ func TestSearchMigrateAddsGroupsOnPostgres(t *testing.T) {
 // or in one: on PostgreSQL a query of stop words is empty, and must not match every
 // post of the groups searched.
 func TestSearchForNothingFindsNothing(t *testing.T) {
-	s := NewTestStore(t)
-	admin := mustViewer(t, s, "admin", RoleAdmin)
-	mustGroup(t, s, admin, "lungs", VisibilityOpen)
-	mustJoin(t, s, admin, "lungs", MemberActive)
+	s, admin := searchSetup(t, "lungs")
 	searchThread(t, s, admin, "lungs", "Peak flow", "Morning readings are low.")
 	searchThread(t, s, admin, "lungs", "Inhalers", "Brown or blue.")
 	eachSearchPath(func(filter int) {
