@@ -75,7 +75,7 @@ func (h *handler) showMember(c echo.Context) error {
 		Posts: make([]memberPostJSON, 0, len(mp.Posts)), Page: pageJSON{Number: mp.Page, Size: models.PageSize, HasNext: mp.HasNext, After: mp.After},
 		Muted: mp.Muted, CanMute: mp.CanMute(), Self: mp.Self}
 	for _, p := range mp.Posts {
-		j := memberPostJSON{ID: p.ID, URL: postPageURL(p.ThreadID, mp.PostPages[p.ID], p.ID),
+		j := memberPostJSON{ID: p.ID, URL: postLinkURL(p.ID),
 			Excerpt: models.Excerpt(p.Body, models.ExcerptRunes), ContentWarning: p.ContentWarning, CreatedAt: p.CreatedAt}
 		if p.Thread != nil {
 			j.Thread = threadRef{ID: p.Thread.ID, Title: p.Thread.Title}

@@ -179,6 +179,36 @@ func (h *handler) postRevisions(c echo.Context) error {
 	return h.respond(c, http.StatusOK, "revisions", rv)
 }
 
+// postLink answers GET /posts/:id, a post's lasting address: it redirects to the post
+// on its page of its thread (JSON: where that is). Lists of posts link here rather
+// than count each post's place in its thread.
+func (h *handler) postLink(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	threadID, page, err := h.store.PostLink(c.Request().Context(), viewer(c), id)
+	if err != nil {
+		return err
+	}
+	to := postPageURL(threadID, page, id)
+	if wantsJSON(c) {
+		return c.JSON(http.StatusOK, postLinkJSON{PostID: id, ThreadID: threadID, Page: page, URL: to})
+	}
+	return redirect(c, to)
+}
+
+// postLinkJSON is where a post is shown.
+type postLinkJSON struct {
+	PostID   int64  `json:"post_id"`
+	ThreadID int64  `json:"thread_id"`
+	Page     int    `json:"page"`
+	URL      string `json:"url"`
+}
+
+// postLinkURL is a post's lasting address (postLink).
+func postLinkURL(postID int64) string { return fmt.Sprintf("/posts/%d", postID) }
+
 // reactionInput is the body of POST /posts/:id/reactions.
 type reactionInput struct {
 	Kind string `json:"kind" form:"kind"`

@@ -430,3 +430,27 @@ func TestEditScreensOverHTTP(t *testing.T) {
 		t.Fatalf("crisis edit redirects to %q", loc)
 	}
 }
+
+// GET /posts/{id}, the address lists of posts link to: a redirect to the post on its
+// page, or where that is as JSON; a post the caller may not read is 404.
+func TestPostLinkRoute(t *testing.T) {
+	f := setupPosts(t)
+	visitor := f.ta.newClient()
+	res := visitor.getHTML(fmt.Sprintf("/posts/%d", f.reply)).mustStatus(303)
+	if got, want := res.Header.Get("Location"), fmt.Sprintf("/threads/%d#post-%d", f.thread, f.reply); got != want {
+		t.Fatalf("redirects to %q, want %q", got, want)
+	}
+	var link struct {
+		PostID   int64  `json:"post_id"`
+		ThreadID int64  `json:"thread_id"`
+		Page     int    `json:"page"`
+		URL      string `json:"url"`
+	}
+	visitor.get(fmt.Sprintf("/posts/%d", f.reply)).mustStatus(200).decode(&link)
+	if link.PostID != f.reply || link.ThreadID != f.thread || link.Page != 1 || link.URL != res.Header.Get("Location") {
+		t.Fatalf("JSON %+v", link)
+	}
+	for _, path := range []string{"/posts/999999", "/posts/abc", "/posts/0"} {
+		visitor.get(path).mustStatus(404)
+	}
+}

@@ -20,6 +20,7 @@ func (h *handler) routes(e *echo.Echo) {
 	e.GET("/groups", h.listGroups)
 	e.GET("/groups/:slug", h.showGroup)
 	e.GET("/threads/:id", h.showThread)
+	e.GET("/posts/:id", h.postLink)
 	e.GET("/groups/:slug/members/:pseudonym", h.showMember)
 	e.GET("/invites/:token", h.showInvite)
 	e.GET("/search", h.search)

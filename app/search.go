@@ -123,10 +123,8 @@ func newSearchResultJSON(hit *models.SearchHit) searchResultJSON {
 	if hit.Opening {
 		r.Type = "thread"
 		r.URL = fmt.Sprintf("/threads/%d", hit.Thread.ID)
-	} else if hit.Page > 1 {
-		r.URL = fmt.Sprintf("/threads/%d?page=%d#post-%d", hit.Thread.ID, hit.Page, hit.Post.ID)
 	} else {
-		r.URL = fmt.Sprintf("/threads/%d#post-%d", hit.Thread.ID, hit.Post.ID)
+		r.URL = postLinkURL(hit.Post.ID)
 	}
 	return r
 }

@@ -107,7 +107,7 @@ func TestSearchJSONShape(t *testing.T) {
 		t.Fatalf("found %d, want the reply", len(sp.Results))
 	}
 	hit = sp.Results[0]
-	if hit.Type != "post" || hit.PostID != reply.Post.ID || hit.URL != fmt.Sprintf("/threads/%d#post-%d", thread, reply.Post.ID) {
+	if hit.Type != "post" || hit.PostID != reply.Post.ID || hit.URL != fmt.Sprintf("/posts/%d", reply.Post.ID) {
 		t.Fatalf("reply result %+v", hit)
 	}
 	s := hit.SnippetHTML

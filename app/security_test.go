@@ -31,7 +31,7 @@ var publicRoutes = map[string]bool{
 	"GET /invites/:token": true, "GET /search": true, "GET /threads/:id/events": true, "GET /events": true,
 	"GET /announcements": true, "GET /announcements.atom": true, "POST /announcements/:id/dismiss": true,
 	"GET /groups/:slug/resources": true, "GET /groups/:slug/feed.atom": true, "GET /groups/:slug/modlog": true,
-	"GET /posts/:id/label": true, "GET /metrics": true,
+	"GET /posts/:id/label": true, "GET /posts/:id": true, "GET /metrics": true,
 }
 
 // adminRoute reports whether a route is for site staff only: non-admins get 404.

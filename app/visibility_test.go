@@ -13,7 +13,7 @@ import (
 // matrixGroup is one group of the visibility matrix and what was made in it.
 type matrixGroup struct {
 	vis, slug, term string
-	thread          int64
+	thread, post    int64
 	author          string // the opening post's pseudonym, for the member page
 	mod             *client
 }
@@ -67,10 +67,11 @@ func TestVisibilityMatrixAllReadPaths(t *testing.T) {
 		admin.do("POST", "/groups/"+g.slug+"/moderators", map[string]any{"pseudonym": p, "role": "moderator"}).mustStatus(200)
 		var created struct {
 			Thread threadJSON `json:"thread"`
+			Post   postJSON   `json:"post"`
 		}
 		g.mod.do("POST", "/groups/"+g.slug+"/threads", map[string]any{"title": "Topic " + g.term, "body": "About " + g.term + " today"}).
 			mustStatus(201).decode(&created)
-		g.thread, g.author = created.Thread.ID, p
+		g.thread, g.post, g.author = created.Thread.ID, created.Post.ID, p
 	}
 	// The member joins the open group, is let into the closed one and invited to the
 	// secret one; the professional group turns them away.
@@ -269,6 +270,21 @@ func TestVisibilityMatrixAllReadPaths(t *testing.T) {
 					}
 					if !strings.Contains(res.mustStatus(200).body, g.term) {
 						t.Fatal("the member page lacks the member's post")
+					}
+				})
+				t.Run("post link", func(t *testing.T) {
+					path := fmt.Sprintf("/posts/%d", g.post)
+					res, page := c.getHTML(path), c.get(path)
+					if !exp.read {
+						notFound(t, res)
+						notFound(t, page)
+						return
+					}
+					if got, want := res.mustStatus(303).Header.Get("Location"), fmt.Sprintf("%s#post-%d", threadPath, g.post); got != want {
+						t.Fatalf("redirects to %q, want %q", got, want)
+					}
+					if got := page.mustStatus(200).json()["url"]; got != res.Header.Get("Location") {
+						t.Fatalf("JSON url %v", got)
 					}
 				})
 				t.Run("Atom feed", func(t *testing.T) {

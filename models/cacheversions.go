@@ -278,6 +278,7 @@ var unshownTables = map[string]bool{
 	"queue_items": true, "reports": true, "modlog_entries": true, "member_notes": true,
 	"post_revisions": true, "announcement_dismissals": true, "identities": true,
 	"member_mutes": true, "group_invites": true, "watched_words": true, "post_search": true, "post_search_text": true,
+	"post_search_group": true,
 	// Staff's dashboard counters, emerging topics and alarms, and job bookkeeping:
 	// written by the scheduled jobs, shown on staff pages only.
 	"job_runs": true, "scraping_alerts": true, "stat_cursors": true, "stat_durations": true,

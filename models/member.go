@@ -21,12 +21,11 @@ type MemberPage struct {
 	Access    *GroupAccess
 	Member    Membership
 	PostCount int
-	// Posts carry their Thread (id and title only); PostPages says on which page of
-	// its thread each post is (by post id).
-	Posts     []Post
-	PostPages map[int64]int
-	Page      int
-	HasNext   bool
+	// Posts carry their Thread (id and title only). They link to /posts/{id} (see
+	// PostLink), which finds the page of the thread they are on.
+	Posts   []Post
+	Page    int
+	HasNext bool
 	// After is the cursor of the next page when there is one (see cursor.go).
 	After string
 	// Self is true when the member is the viewer; Muted when the viewer muted them.
@@ -87,9 +86,6 @@ func (s *Store) MemberPageAfter(ctx context.Context, v *Viewer, slug, pseudonym 
 		return nil, ErrNotFound
 	}
 	mp.Posts = ps
-	if mp.PostPages, err = s.postPages(db, ps); err != nil {
-		return nil, err
-	}
 	if mp.CanMute() {
 		muted, err := s.mutedAmong(db, a.Membership.ID, []int64{m.ID})
 		if err != nil {
@@ -98,32 +94,6 @@ func (s *Store) MemberPageAfter(ctx context.Context, v *Viewer, slug, pseudonym 
 		mp.Muted = muted[m.ID]
 	}
 	return mp, nil
-}
-
-// postPages finds, in one query, the page of its thread on which each post appears
-// (as PostPageNumber counts).
-func (s *Store) postPages(db *gorm.DB, ps []Post) (map[int64]int, error) {
-	out := make(map[int64]int, len(ps))
-	if len(ps) == 0 {
-		return out, nil
-	}
-	ids := make([]int64, len(ps))
-	for i := range ps {
-		ids[i] = ps[i].ID
-	}
-	var rows []struct {
-		ID int64
-		N  int
-	}
-	err := db.Raw(`SELECT p.id AS id, (SELECT COUNT(*) FROM posts q WHERE q.thread_id = p.thread_id AND q.id <= p.id AND q.status <> ?) AS n
-		FROM posts p WHERE p.id IN ?`, PostHeld, ids).Scan(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("models: post pages: %w", err)
-	}
-	for _, r := range rows {
-		out[r.ID] = max(1, (r.N-1)/PageSize+1)
-	}
-	return out, nil
 }
 
 // memberByPseudonym finds the membership of a group with the given pseudonym that

@@ -381,6 +381,19 @@ func groupIDOf(p *Post) int64 {
 	return 0
 }
 
+// PostLink finds where a post v may read is shown: its thread and its page there (as
+// PostPageNumber counts). Lists of posts (search results, a member's posts) link to
+// it instead of counting every listed post's place in its thread, which costs as
+// much as the thread is long. A post v may not read is ErrNotFound.
+func (s *Store) PostLink(ctx context.Context, v *Viewer, postID int64) (threadID int64, page int, err error) {
+	pc, err := s.loadPost(ctx, s.rdb, v, postID)
+	if err != nil {
+		return 0, 0, err
+	}
+	page, err = s.PostPageNumber(ctx, pc.Thread.ID, postID)
+	return pc.Thread.ID, page, err
+}
+
 // PostPageNumber is the page of its thread on which a post appears.
 func (s *Store) PostPageNumber(ctx context.Context, threadID, postID int64) (int, error) {
 	var n int64

@@ -2,6 +2,7 @@ package models
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -260,5 +261,75 @@ func TestReplyCheckedBeforeItsWrite(t *testing.T) {
 	s.db.First(&m, bm.ID)
 	if got, want := m.PostCount, 2; got != want { // the held reply and this one
 		t.Fatalf("post count %d, want %d", got, want)
+	}
+}
+
+// A post's link finds its page as the thread page lists posts: held posts left out,
+// newest first in a live thread; a post the caller may not read is not found.
+func TestPostLink(t *testing.T) {
+	s := NewTestStore(t)
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	mustGroup(t, s, admin, "g", VisibilityOpen)
+	mustJoin(t, s, admin, "g", MemberActive)
+	th, first, err := s.CreateThread(ctx, admin, "g", ThreadInput{Title: "Long thread", Body: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var replies []*Post
+	for i := range PageSize + 5 {
+		p, err := s.CreatePost(ctx, admin, th.ID, PostInput{Body: fmt.Sprintf("reply %d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		replies = append(replies, p)
+	}
+	// Two held posts early on: the 51st reply, the 52nd post, moves back to page 1.
+	for _, p := range replies[:2] {
+		if err := s.db.Model(&Post{}).Where("id = ?", p.ID).Update("status", PostHeld).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := func(v *Viewer, id int64) int {
+		t.Helper()
+		tid, page, err := s.PostLink(ctx, v, id)
+		if err != nil || tid != th.ID {
+			t.Fatalf("post %d: thread %d, %v", id, tid, err)
+		}
+		return page
+	}
+	last := replies[len(replies)-1].ID
+	for _, c := range []struct {
+		id   int64
+		want int
+	}{{first.ID, 1}, {replies[PageSize].ID, 1}, {replies[PageSize+1].ID, 2}, {last, 2}} {
+		if got := link(nil, c.id); got != c.want {
+			t.Fatalf("post %d is on page %d, want %d", c.id, got, c.want)
+		}
+	}
+	if err := s.db.Model(&Thread{}).Where("id = ?", th.ID).Update("kind", KindLive).Error; err != nil {
+		t.Fatal(err)
+	}
+	if got := link(nil, last); got != 1 {
+		t.Fatalf("the newest post of a live thread is on page %d, want 1", got)
+	}
+	if got := link(nil, first.ID); got != 2 {
+		t.Fatalf("the first post of a live thread is on page %d, want 2", got)
+	}
+	// A held post: its author finds it, a visitor does not.
+	if _, _, err := s.PostLink(ctx, nil, replies[0].ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a visitor's link to a held post: %v, want not found", err)
+	}
+	link(admin, replies[0].ID)
+	mustGroup(t, s, admin, "private", VisibilitySecret)
+	mustJoin(t, s, admin, "private", MemberActive)
+	_, secret, err := s.CreateThread(ctx, admin, "private", ThreadInput{Title: "Ours", Body: "Just us."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.PostLink(ctx, nil, secret.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a visitor's link to a private group's post: %v, want not found", err)
+	}
+	if _, _, err := s.PostLink(ctx, nil, 1<<40); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("an unknown post: %v, want not found", err)
 	}
 }

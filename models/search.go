@@ -3,6 +3,7 @@ package models
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -32,7 +33,8 @@ import (
 // something the caller may not read.
 //
 // SQLite: an FTS4 table (mattn/go-sqlite3's default build has FTS3/4, not FTS5) with the
-// unicode61 tokenizer, case- and diacritic-insensitive. PostgreSQL: a table with a
+// unicode61 tokenizer, case- and diacritic-insensitive, and a second one of the same
+// text split by group (groupIndexSpec). PostgreSQL: a table with a
 // generated, weighted tsvector ('english': stemmed, stop words dropped) and a GIN index;
 // "<" is hidden from its parser, which would otherwise drop "<b>"-like text as markup.
 //
@@ -49,10 +51,14 @@ import (
 // that it costs about the same on a forum of 10,000 posts or 10 million.
 //   - The groups a caller may read are decided from a kept list of every group
 //     (catalog) and the caller's memberships: one query.
-//   - When the caller searches at most searchGroupFilter groups (one group, or a
-//     member's few), or may read all groups but at most that many, the query names
-//     those groups' words, and the index intersects them with the searched words: the
-//     newest searchCandidates matches the caller may read are ranked, however old.
+//   - When the caller searches at most searchGroupIndexes groups (one group, or a
+//     member's few), each group's own index is read (SQLite, see groupIndexSpec): a
+//     group's index holds only its posts, so its newest searchCandidates matches cost
+//     the same in a group of a forum of 10 million posts as in a forum of one group.
+//   - When the caller may read all groups but at most searchGroupFilter, or searches at
+//     most that many, the query names those groups' words, and the index intersects
+//     them with the searched words: the newest searchCandidates matches the caller may
+//     read are ranked, however old.
 //   - Otherwise only the newest searchScanLimit matches of the whole forum are
 //     considered, and of those the first searchCandidates the caller may read are
 //     ranked. The price: on such a forum an old post matching only common words may
@@ -109,7 +115,6 @@ type SearchHit struct {
 	Thread  Thread
 	Group   Group
 	Opening bool          // the post opens its thread: the hit is the thread itself
-	Page    int           // the page of the thread the post is on
 	Title   []SnippetPart // the thread's title, matches marked on an opening post
 	Snippet []SnippetPart // an excerpt of the post's text around the matches
 }
@@ -190,7 +195,7 @@ func (s *Store) Search(ctx context.Context, v *Viewer, q SearchQuery) (*SearchRe
 	}
 	page := cands[from:min(from+SearchPageSize, len(cands))]
 	res.HasNext = len(cands) > from+SearchPageSize
-	hits, err := s.loadSearchHits(ctx, terms, page)
+	hits, err := s.loadSearchHits(ctx, terms, page, ids)
 	if err != nil {
 		return nil, fmt.Errorf("models: search: %w", err)
 	}
@@ -274,57 +279,107 @@ type searchCandidate struct {
 }
 
 // searchGroupFilter is how many groups a search names in its full-text query: when
-// the caller searches at most this many groups (one group, or a member of a few
-// private ones), or may read every group but at most this many, the index itself
-// keeps or leaves out the groups' posts (their group words, see groupToken). A
-// variable for the tests.
+// the caller searches at most this many groups (a member of several private ones),
+// or may read every group but at most this many, the index itself keeps or leaves out
+// the groups' posts (their group words, see groupToken). A variable for the tests.
 var searchGroupFilter = 50
+
+// searchGroupIndexes is how many groups a search on SQLite reads from the groups' own
+// index, one group at a time, before it names them in the query instead (see
+// searchGroupFilter): each group read costs about as much as a search of a forum of
+// that group alone. A variable for the tests.
+var searchGroupIndexes = 8
 
 // searchCandidates returns the newest matching published posts in groups (others
 // being every other group) with their relevance: at most searchCandidates of them.
 //
-// When the groups can be named in the query (see searchGroupFilter), the index
-// intersects the words with the groups' posts, and every match in them is a
-// candidate, however old. Otherwise only the newest searchScanLimit matches of the
-// whole forum are considered.
+// A few groups are read from their own indexes (searchGroupIndexes). When the groups
+// can be named in the query (see searchGroupFilter), the index intersects the words
+// with the groups' posts, and every match in them is a candidate, however old.
+// Otherwise only the newest searchScanLimit matches of the whole forum are considered.
 func (s *Store) searchCandidates(ctx context.Context, terms []searchTerm, groups, others []int64) ([]searchCandidate, error) {
 	if s.dialect == "postgres" {
 		return s.pgCandidates(ctx, terms, groups)
 	}
-	db := s.rdb.WithContext(ctx)
 	match, phraseTerm := ftsMatch(terms)
-	var floor int64
+	if len(groups) <= searchGroupIndexes {
+		return s.groupIndexCandidates(ctx, match, phraseTerm, len(terms), groups)
+	}
+	db := s.rdb.WithContext(ctx)
+	var rows *sql.Rows
+	var err error
 	switch {
-	case len(groups) <= searchGroupFilter:
-		match += " " + ftsGroups(groups)
-	case len(others) <= searchGroupFilter:
-		if len(others) > 0 {
-			match += " NOT " + ftsGroups(others)
+	case len(others) <= searchGroupFilter || len(groups) <= searchGroupFilter:
+		if len(others) <= searchGroupFilter {
+			// Reading the words' matches newest first, nearly all are the caller's.
+			if len(others) > 0 {
+				match += " NOT " + ftsGroups(others)
+			}
+		} else {
+			match += " " + ftsGroups(groups)
 		}
+		// The index holds published posts only, written in the same transaction as
+		// they are, and the groups are in the query: not joined to the posts here
+		// (that took most of the time); loadSearchHits checks the page's hits.
+		rows, err = db.Raw(`SELECT docid AS post_id, matchinfo(post_search, 'pcyl') AS info
+FROM post_search WHERE post_search MATCH ? ORDER BY docid DESC LIMIT ?`, match, searchCandidates).Rows()
 	default:
 		// The oldest of the newest scan matches: the walk below stops there.
-		err := db.Raw(`SELECT COALESCE(MIN(docid), 0) FROM (SELECT docid FROM post_search
-  WHERE post_search MATCH ? ORDER BY docid DESC LIMIT ?)`, match, searchScanLimit).Scan(&floor).Error
-		if err != nil {
+		var floor int64
+		if err := db.Raw(`SELECT COALESCE(MIN(docid), 0) FROM (SELECT docid FROM post_search
+  WHERE post_search MATCH ? ORDER BY docid DESC LIMIT ?)`, match, searchScanLimit).Scan(&floor).Error; err != nil {
 			return nil, err
 		}
-	}
-	// The index is read newest first and incrementally (see ftsTableSpec), and the walk
-	// stops once searchCandidates matches pass the status and group rules (which still
-	// hold if the index were stale). matchinfo runs on those rows only.
-	rows, err := db.Raw(`SELECT post_search.docid AS post_id, matchinfo(post_search, 'pcyl') AS info
+		// The index is read newest first and incrementally (see ftsTableSpec), and the
+		// walk stops once searchCandidates matches are in the groups (and published).
+		// matchinfo runs on those rows only.
+		rows, err = db.Raw(`SELECT post_search.docid AS post_id, matchinfo(post_search, 'pcyl') AS info
 FROM post_search
 JOIN posts p ON p.id = post_search.docid
 JOIN threads t ON t.id = p.thread_id
 WHERE post_search MATCH ? AND post_search.docid >= ? AND p.status = ? AND t.group_id IN ?
 ORDER BY post_search.docid DESC
 LIMIT ?`, match, floor, PostPublished, groups, searchCandidates).Rows()
+	}
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	// Scanned by hand: up to searchCandidates rows, on every search.
+	return scanCandidates(rows, phraseTerm, len(terms), make([]searchCandidate, 0, 64))
+}
+
+// groupIndexCandidates is searchCandidates on SQLite for a few groups, read from each
+// group's own index: its newest matches, the newest searchCandidates of them all.
+func (s *Store) groupIndexCandidates(ctx context.Context, match string, phraseTerm []int, nTerms int, groups []int64) ([]searchCandidate, error) {
+	db := s.rdb.WithContext(ctx)
 	cands := make([]searchCandidate, 0, 64)
+	for _, g := range groups {
+		// The group's index holds its published posts only, written in the same
+		// transaction as they are. Not joined to the posts here (that took most of the
+		// time): loadSearchHits checks the status and group rules of the page's hits.
+		rows, err := db.Raw(`SELECT pg.docid AS post_id, matchinfo(post_search_group, 'pcyl') AS info
+FROM post_search_group pg
+WHERE post_search_group MATCH ? AND pg.grp_id = ?
+ORDER BY pg.docid DESC
+LIMIT ?`, match, g, searchCandidates).Rows()
+		if err != nil {
+			return nil, err
+		}
+		if cands, err = scanCandidates(rows, phraseTerm, nTerms, cands); err != nil {
+			return nil, err
+		}
+	}
+	if len(groups) > 1 {
+		slices.SortFunc(cands, func(a, b searchCandidate) int { return cmp.Compare(b.PostID, a.PostID) })
+		cands = cands[:min(len(cands), searchCandidates)]
+	}
+	return cands, nil
+}
+
+// scanCandidates appends the candidates of rows of post ids and matchinfo('pcyl'),
+// scored, to cands, and closes rows. Scanned by hand: up to searchCandidates rows, on
+// every search.
+func scanCandidates(rows *sql.Rows, phraseTerm []int, nTerms int, cands []searchCandidate) ([]searchCandidate, error) {
+	defer rows.Close()
 	for rows.Next() {
 		var c searchCandidate
 		var info []byte
@@ -332,7 +387,7 @@ LIMIT ?`, match, floor, PostPublished, groups, searchCandidates).Rows()
 			return nil, err
 		}
 		var ok bool
-		if c.Score, ok = matchinfoScore(info, phraseTerm, len(terms)); ok {
+		if c.Score, ok = matchinfoScore(info, phraseTerm, nTerms); ok {
 			cands = append(cands, c)
 		}
 	}
@@ -419,7 +474,7 @@ SELECT c.post_id, ts_rank(c.document, websearch_to_tsquery('english', ?)) AS sco
 var searchScanLimit = 10000
 
 // matchinfoScore is the relevance of one row from FTS4 matchinfo('pcyl'): p phrases,
-// c columns (title, body, grp), y the hits of each phrase in each column, l each
+// c columns (title, body, and grp in post_search), y the hits of each phrase in each column, l each
 // column's length in tokens. phraseTerm maps the query's phrases to its terms (see
 // ftsMatch); ok is false when one of the terms is found only in the grp column, which
 // holds no words of the post.
@@ -461,8 +516,9 @@ func matchinfoScore(info []byte, phraseTerm []int, nTerms int) (score float64, o
 }
 
 // loadSearchHits loads the posts of one page of candidates, in order, with their
-// threads, groups, authors, page numbers and snippets: a fixed number of queries.
-func (s *Store) loadSearchHits(ctx context.Context, terms []searchTerm, page []searchCandidate) ([]SearchHit, error) {
+// threads, groups, authors and snippets: a fixed number of queries. Only published
+// posts of the searched groups are kept, whatever the index said.
+func (s *Store) loadSearchHits(ctx context.Context, terms []searchTerm, page []searchCandidate, groups []int64) ([]SearchHit, error) {
 	db := s.rdb.WithContext(ctx)
 	ids := make([]int64, len(page))
 	for i, c := range page {
@@ -501,23 +557,6 @@ FROM posts p WHERE p.id IN ?`, ids).Scan(&openings).Error
 	for _, o := range openings {
 		opening[o.ID] = o.Opening
 	}
-	// Each hit's page of its thread: its position among the posts a reader sees (not
-	// held), as PostPageNumber counts, numbered in one pass over each thread.
-	var ordinals []struct {
-		ID      int64
-		Ordinal int64
-	}
-	err = db.Raw(`SELECT id, ordinal FROM (
-  SELECT id, ROW_NUMBER() OVER (PARTITION BY thread_id ORDER BY id) AS ordinal
-  FROM posts WHERE thread_id IN ? AND status <> ? AND id <= ?) x
-WHERE id IN ?`, threadIDs, PostHeld, slices.Max(ids), ids).Scan(&ordinals).Error
-	if err != nil {
-		return nil, err
-	}
-	pageOf := map[int64]int{}
-	for _, o := range ordinals {
-		pageOf[o.ID] = int((o.Ordinal-1)/PageSize) + 1
-	}
 	titles, snippets, err := s.searchSnippets(ctx, terms, ids)
 	if err != nil {
 		return nil, err
@@ -525,14 +564,14 @@ WHERE id IN ?`, threadIDs, PostHeld, slices.Max(ids), ids).Scan(&ordinals).Error
 	hits := make([]SearchHit, 0, len(page))
 	for _, id := range ids {
 		p := byID[id]
-		if p == nil {
+		if p == nil || p.Status != PostPublished {
 			continue
 		}
 		t := threadByID[p.ThreadID]
-		if t == nil || t.Group == nil {
+		if t == nil || t.Group == nil || !slices.Contains(groups, t.GroupID) {
 			continue
 		}
-		h := SearchHit{Post: *p, Thread: *t, Group: *t.Group, Opening: opening[id], Page: pageOf[id],
+		h := SearchHit{Post: *p, Thread: *t, Group: *t.Group, Opening: opening[id],
 			Title: []SnippetPart{{Text: t.Title}}, Snippet: parseSnippet(snippets[id])}
 		h.Thread.Group = nil
 		if h.Opening && strings.Contains(titles[id], markStart) {
@@ -799,7 +838,7 @@ func (s *Store) writeIndex(tx *gorm.DB, postID, groupID int64, title, body strin
 ON CONFLICT (post_id) DO UPDATE SET group_id = EXCLUDED.group_id, title = EXCLUDED.title, body = EXCLUDED.body`,
 			postID, groupID, title, body).Error
 	}
-	// The old row out of the index first, while the content table still holds the
+	// The old row out of the indexes first, while the content table still holds the
 	// words to take out; then the new text, then its words.
 	if err := s.unindexPost(tx, postID); err != nil {
 		return err
@@ -809,15 +848,21 @@ ON CONFLICT (post_id) DO UPDATE SET group_id = EXCLUDED.group_id, title = EXCLUD
 		postID, title, body, grp).Error; err != nil {
 		return err
 	}
-	return tx.Exec(`INSERT INTO post_search (docid, title, body, grp) VALUES (?, ?, ?, ?)`, postID, title, body, grp).Error
+	if err := tx.Exec(`INSERT INTO post_search (docid, title, body, grp) VALUES (?, ?, ?, ?)`, postID, title, body, grp).Error; err != nil {
+		return err
+	}
+	return tx.Exec(`INSERT INTO post_search_group (docid, title, body, grp_id) VALUES (?, ?, ?, ?)`, postID, title, body, groupID).Error
 }
 
 func (s *Store) unindexPost(tx *gorm.DB, postID int64) error {
 	if s.dialect == "postgres" {
 		return tx.Exec(`DELETE FROM post_search WHERE post_id = ?`, postID).Error
 	}
-	if err := tx.Exec(`DELETE FROM post_search WHERE docid = ?`, postID).Error; err != nil {
-		return err // the index first: it reads the words to take out from the text
+	// The indexes first: they read the words to take out from the text.
+	for _, q := range []string{`DELETE FROM post_search WHERE docid = ?`, `DELETE FROM post_search_group WHERE docid = ?`} {
+		if err := tx.Exec(q, postID).Error; err != nil {
+			return err
+		}
 	}
 	return tx.Exec(`DELETE FROM post_search_text WHERE docid = ?`, postID).Error
 }
@@ -846,10 +891,14 @@ func (s *Store) migrateSearch(ctx context.Context) error {
 		stmts = []string{
 			searchTextTable,
 			`CREATE VIRTUAL TABLE IF NOT EXISTS post_search USING ` + ftsTableSpec,
+			`CREATE VIRTUAL TABLE IF NOT EXISTS post_search_group USING ` + groupIndexSpec,
 			// A virtual table has no foreign keys: a post deleted outright (or by a
-			// cascade) leaves the index here, the index first.
-			`CREATE TRIGGER IF NOT EXISTS post_search_post_deleted AFTER DELETE ON posts
-BEGIN DELETE FROM post_search WHERE docid = old.id; DELETE FROM post_search_text WHERE docid = old.id; END`,
+			// cascade) leaves the indexes here, the indexes first. Written again at
+			// every start, as the indexes it names may have changed.
+			`DROP TRIGGER IF EXISTS post_search_post_deleted`,
+			`CREATE TRIGGER post_search_post_deleted AFTER DELETE ON posts
+BEGIN DELETE FROM post_search WHERE docid = old.id; DELETE FROM post_search_group WHERE docid = old.id;
+DELETE FROM post_search_text WHERE docid = old.id; END`,
 		}
 	}
 	// An index created here over text already kept (its table dropped by hand, say)
@@ -865,13 +914,24 @@ BEGIN DELETE FROM post_search WHERE docid = old.id; DELETE FROM post_search_text
 		}
 		fill = n == 1
 	}
-	for _, q := range stmts {
+	for i, q := range stmts {
 		if err := s.db.WithContext(ctx).Exec(q).Error; err != nil {
 			return fmt.Errorf("models: migrate search: %w", err)
+		}
+		if i == 0 && s.dialect == "sqlite" {
+			if err := s.addSearchGroupIDs(ctx); err != nil {
+				return fmt.Errorf("models: migrate search: %w", err)
+			}
 		}
 	}
 	if fill {
 		if err := s.db.WithContext(ctx).Exec(`INSERT INTO post_search (post_search) VALUES ('rebuild')`).Error; err != nil {
+			return fmt.Errorf("models: migrate search: %w", err)
+		}
+	}
+	if s.dialect == "sqlite" {
+		// Before indexMissing, which writes every index and so moves this one's mark.
+		if err := s.fillGroupIndex(ctx, s.db); err != nil {
 			return fmt.Errorf("models: migrate search: %w", err)
 		}
 	}
@@ -923,11 +983,55 @@ WHERE p.id = ps.post_id`,
 // the rarest word of a phrase, so phrases are read incrementally too.
 const ftsTableSpec = `fts4(content="post_search_text", title, body, grp, tokenize=unicode61 "remove_diacritics=2", order=DESC)`
 
-// searchTextTable holds the indexed text of SQLite's index: the index reads a post's
-// old words from it to take them out, so a row leaves the index before it leaves this
-// table, and enters this table before the index (writeIndex, unindexPost).
+// groupIndexSpec defines SQLite's second index of the same text, post_search_group,
+// split by group: FTS4 keeps the segments of each "language" (languageid) apart and a
+// query reads one language's only, so with the post's group as its language a search
+// in one group reads that group's matches alone. In post_search a common word in a
+// small group meant reading the word's matches across the forum until enough were
+// the group's (FTS4 cannot skip through a doclist), about 500 × (forum ÷ group)
+// entries. The price is a second index, about as large as the first; the text is not
+// kept twice.
+//
+// FTS4 starts a new segment whenever the language changes from one written row to the
+// next, so rows are written to it in bulk group by group (fillGroupIndex), and one by
+// one as posts are written.
+const groupIndexSpec = `fts4(content="post_search_text", title, body, languageid="grp_id", tokenize=unicode61 "remove_diacritics=2", order=DESC)`
+
+// searchTextTable holds the indexed text of SQLite's indexes: they read a post's old
+// words from it to take them out, so a row leaves the indexes before it leaves this
+// table, and enters this table before the indexes (writeIndex, unindexPost). grp_id,
+// the group's id read from grp, is post_search_group's language (searchGroupID).
 const searchTextTable = `CREATE TABLE IF NOT EXISTS post_search_text (
-  docid INTEGER PRIMARY KEY, title TEXT NOT NULL DEFAULT '', body TEXT NOT NULL DEFAULT '', grp TEXT NOT NULL DEFAULT '')`
+  docid INTEGER PRIMARY KEY, title TEXT NOT NULL DEFAULT '', body TEXT NOT NULL DEFAULT '', grp TEXT NOT NULL DEFAULT '',
+  ` + searchGroupID + `)`
+
+// searchGroupID is post_search_text's group id, computed from grp as it is read: no
+// more is stored, and a table written before it is given it without being rewritten.
+const searchGroupID = `grp_id INTEGER GENERATED ALWAYS AS (CAST(substr(grp, 2) AS INTEGER)) VIRTUAL`
+
+// addSearchGroupIDs gives a text table written before post_search_group its grp_id.
+func (s *Store) addSearchGroupIDs(ctx context.Context) error {
+	var n int64
+	err := s.db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM pragma_table_xinfo('post_search_text') WHERE name = 'grp_id'`).
+		Scan(&n).Error
+	if err != nil || n > 0 {
+		return err
+	}
+	const add = `ALTER TABLE post_search_text ADD COLUMN ` + searchGroupID
+	return s.db.WithContext(ctx).Exec(add).Error
+}
+
+// fillGroupIndex writes to post_search_group the kept text after the last row it
+// holds (all of it for a new index; what a bulk write such as the scale seeder left),
+// group by group and oldest first, so that each group's rows make one segment. Live
+// writes index their post in every index in one transaction (writeIndex), so nothing
+// before the last row can be missing.
+func (s *Store) fillGroupIndex(ctx context.Context, db *gorm.DB) error {
+	return db.WithContext(ctx).Exec(`INSERT INTO post_search_group (docid, title, body, grp_id)
+SELECT docid, title, body, grp_id FROM post_search_text
+WHERE docid > (SELECT COALESCE(MAX(docid), 0) FROM post_search_group_docsize)
+ORDER BY grp_id, docid`).Error
+}
 
 // rebuildSearchIndex recreates an SQLite index written before it kept its text apart
 // and held the posts' groups (or before order=DESC) with the same text and their
@@ -944,6 +1048,7 @@ func (s *Store) rebuildSearchIndex(ctx context.Context) error {
 			// The trigger names post_search: it is dropped with it, and created again by
 			// migrateSearch.
 			`DROP TRIGGER IF EXISTS post_search_post_deleted`,
+			`DROP TABLE IF EXISTS post_search_group`, // filled again by migrateSearch
 			`DROP TABLE IF EXISTS post_search_text`,
 			searchTextTable,
 			`INSERT INTO post_search_text (docid, title, body, grp)

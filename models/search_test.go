@@ -61,14 +61,18 @@ func searchSetup(t *testing.T, slug string) (*Store, *Viewer) {
 }
 
 // eachSearchPath runs fn once for each way search keeps to the groups a caller may
-// read (see searchCandidates): their words named in the query, and the newest matches
-// joined to the groups (as on a site with many groups on both sides).
-func eachSearchPath(fn func(filter int)) {
-	for _, filter := range []int{searchGroupFilter, 0} {
+// read (see searchCandidates): the groups' own indexes, their words named in the
+// query, and the newest matches joined to the groups (as on a site with many groups
+// on both sides).
+func eachSearchPath(fn func(path string)) {
+	for _, p := range []struct {
+		name            string
+		indexes, filter int
+	}{{"indexes", searchGroupIndexes, searchGroupFilter}, {"words", 0, searchGroupFilter}, {"scan", 0, 0}} {
 		func() {
-			defer func(n int) { searchGroupFilter = n }(searchGroupFilter)
-			searchGroupFilter = filter
-			fn(filter)
+			defer func(i, f int) { searchGroupIndexes, searchGroupFilter = i, f }(searchGroupIndexes, searchGroupFilter)
+			searchGroupIndexes, searchGroupFilter = p.indexes, p.filter
+			fn(p.name)
 		}()
 	}
 }
@@ -113,8 +117,8 @@ func TestSearchFindsTitleAndBody(t *testing.T) {
 		t.Fatalf("search by title: %v, want %v", got, want)
 	}
 	h := res.Hits[0]
-	if !h.Opening || h.Thread.ID != th.ID || h.Group.Slug != "diabetes" || h.Page != 1 {
-		t.Fatalf("title hit: opening=%v thread=%d group=%q page=%d", h.Opening, h.Thread.ID, h.Group.Slug, h.Page)
+	if !h.Opening || h.Thread.ID != th.ID || h.Group.Slug != "diabetes" {
+		t.Fatalf("title hit: opening=%v thread=%d group=%q", h.Opening, h.Thread.ID, h.Group.Slug)
 	}
 	if got, want := markedText(h.Title), "Insulin [pump] tips"; got != want {
 		t.Fatalf("title = %q, want %q", got, want)
@@ -275,9 +279,9 @@ func TestSearchVisibilityMatrix(t *testing.T) {
 	}
 	// Every way of keeping to the groups the caller may read: the index naming the
 	// groups searched or those left out, and the newest matches joined to the groups.
-	eachSearchPath(func(filter int) {
+	eachSearchPath(func(path string) {
 		for _, tc := range cases {
-			t.Run(fmt.Sprintf("%s/filter%d", tc.who, filter), func(t *testing.T) {
+			t.Run(tc.who+"/"+path, func(t *testing.T) {
 				searchMatrixCase(t, s, tc.v, tc.reads, postIn, visibilities)
 			})
 		}
@@ -335,7 +339,18 @@ func TestSearchFollowsEditsAndStatus(t *testing.T) {
 	th, _ := searchThread(t, s, admin, "sleep", "Night shifts", "How do you all cope?")
 	p := searchReply(t, s, admin, th.ID, "Melatonin helped me a little.")
 	other := searchReply(t, s, admin, th.ID, "Melatonin did nothing for me.")
-	find := func(q string) []int64 { return searchHitIDs(searchFor(t, s, admin, q, "")) }
+	// Every way of searching finds the same posts.
+	find := func(q string) []int64 {
+		var got []int64
+		eachSearchPath(func(path string) {
+			ids := searchHitIDs(searchFor(t, s, admin, q, ""))
+			if path != "indexes" && !slices.Equal(ids, got) {
+				t.Fatalf("%q finds %v by %s, %v by the groups' indexes", q, ids, path, got)
+			}
+			got = ids
+		})
+		return got
+	}
 
 	edited, _ := RenderMarkdown("Magnesium helped me a little.")
 	searchReindex(t, s, p.ID, map[string]any{"body": "Magnesium helped me a little.", "body_html": edited})
@@ -374,20 +389,38 @@ func TestSearchFollowsEditsAndStatus(t *testing.T) {
 	if n := searchIndexRows(t, s, p.ID); n != 0 {
 		t.Fatalf("a deleted post has %d index rows", n)
 	}
+	checkSearchIndexes(t, s)
 }
 
-// searchIndexRows counts the index rows of a post.
+// searchIndexRows counts the rows a post has in the index: on SQLite in the kept text
+// and in each index (whose _docsize tables hold a row per indexed post).
 func searchIndexRows(t *testing.T, s *Store, postID int64) int64 {
 	t.Helper()
-	key := "docid"
-	if s.dialect == "postgres" {
-		key = "post_id"
+	q := `SELECT COUNT(*) FROM post_search WHERE post_id = ?`
+	if s.dialect == "sqlite" {
+		q = `SELECT (SELECT COUNT(*) FROM post_search_text WHERE docid = ?1) +
+  (SELECT COUNT(*) FROM post_search_docsize WHERE docid = ?1) +
+  (SELECT COUNT(*) FROM post_search_group_docsize WHERE docid = ?1)`
 	}
 	var n int64
-	if err := s.db.Raw("SELECT COUNT(*) FROM post_search WHERE "+key+" = ?", postID).Scan(&n).Error; err != nil {
+	if err := s.db.Raw(q, postID).Scan(&n).Error; err != nil {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// checkSearchIndexes runs FTS4's own check on SQLite's indexes: each holds exactly
+// the words of the kept text (in its group, for post_search_group).
+func checkSearchIndexes(t *testing.T, s *Store) {
+	t.Helper()
+	if s.dialect != "sqlite" {
+		return
+	}
+	for _, table := range []string{"post_search", "post_search_group"} {
+		if err := s.db.Exec(`INSERT INTO ` + table + ` (` + table + `) VALUES ('integrity-check')`).Error; err != nil {
+			t.Fatalf("%s: %v", table, err)
+		}
+	}
 }
 
 func TestSearchMigrateIndexesMissingPosts(t *testing.T) {
@@ -454,6 +487,7 @@ func TestSearchMigrateRebuildsOldIndexNewestFirst(t *testing.T) {
 	if n := searchIndexRows(t, s, first.ID); n != 0 {
 		t.Fatalf("the delete trigger did not survive the rebuild: %d rows", n)
 	}
+	checkSearchIndexes(t, s)
 }
 
 func TestSearchPages(t *testing.T) {
@@ -467,9 +501,10 @@ func TestSearchPages(t *testing.T) {
 	if got, want := len(res.Hits), SearchPageSize; got != want || !res.HasNext {
 		t.Fatalf("page 1: %d hits, has next %v", got, res.HasNext)
 	}
-	// Equal matches: newest first, so the first hit is on the thread's last page.
-	if got, want := res.Hits[0].Page, (n+1+PageSize-1)/PageSize; got != want {
-		t.Fatalf("newest reply is on page %d, want %d", got, want)
+	// Equal matches: newest first, and the newest reply's link opens the thread's last
+	// page.
+	if _, page, err := s.PostLink(ctx, nil, res.Hits[0].Post.ID); err != nil || page != (n+1+PageSize-1)/PageSize {
+		t.Fatalf("newest reply is on page %d (%v), want %d", page, err, (n+1+PageSize-1)/PageSize)
 	}
 	if got, want := res.Hits[len(res.Hits)-1].Post.ID, res.Hits[0].Post.ID-SearchPageSize+1; got != want {
 		t.Fatalf("last hit of page 1 is post %d, want %d", got, want)
@@ -642,14 +677,14 @@ func TestSearchGroupWordsAreNotText(t *testing.T) {
 	searchThread(t, s, admin, "airways", "Peak flow", "Morning readings are low.")
 	word := fmt.Sprintf("g%d", a.ID)
 	_, says := searchThread(t, s, admin, "other", "Codes", "My inhaler box says "+word+" on it.")
-	eachSearchPath(func(filter int) {
+	eachSearchPath(func(path string) {
 		for _, group := range []string{"", "other"} {
 			if got, want := searchHitIDs(searchFor(t, s, admin, word, group)), []int64{says.ID}; !slices.Equal(got, want) {
-				t.Fatalf("filter %d, group %q: %q finds %v, want %v", filter, group, word, got, want)
+				t.Fatalf("%s, group %q: %q finds %v, want %v", path, group, word, got, want)
 			}
 		}
 		if got := searchFor(t, s, admin, word, "airways").Hits; len(got) != 0 {
-			t.Fatalf("filter %d: %q in its group finds %d posts, want none", filter, word, len(got))
+			t.Fatalf("%s: %q in its group finds %d posts, want none", path, word, len(got))
 		}
 	})
 }
@@ -760,11 +795,11 @@ func TestSearchForNothingFindsNothing(t *testing.T) {
 	s, admin := searchSetup(t, "lungs")
 	searchThread(t, s, admin, "lungs", "Peak flow", "Morning readings are low.")
 	searchThread(t, s, admin, "lungs", "Inhalers", "Brown or blue.")
-	eachSearchPath(func(filter int) {
+	eachSearchPath(func(path string) {
 		for _, q := range []string{"the", "ourselves", "of the", "zebra"} {
 			for _, group := range []string{"", "lungs"} {
 				if got := searchFor(t, s, nil, q, group).Hits; len(got) != 0 {
-					t.Fatalf("filter %d: %q in %q finds %d posts, want none", filter, q, group, len(got))
+					t.Fatalf("%s: %q in %q finds %d posts, want none", path, q, group, len(got))
 				}
 			}
 		}
@@ -792,4 +827,44 @@ func TestSearchMigrateFillsANewIndexFromKeptText(t *testing.T) {
 	if got, want := searchHitIDs(searchFor(t, s, nil, "oats", "")), []int64{first.ID}; !slices.Equal(got, want) {
 		t.Fatalf("after the index was made again: %v, want %v", got, want)
 	}
+	checkSearchIndexes(t, s)
+}
+
+// A database from before the groups' index is given it, filled from the kept text,
+// and the delete trigger learns of it.
+func TestSearchMigrateAddsGroupIndex(t *testing.T) {
+	s := NewTestStore(t)
+	if s.dialect != "sqlite" {
+		t.Skip("the FTS4 tables are SQLite's")
+	}
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	mustGroup(t, s, admin, "gut", VisibilityOpen)
+	mustJoin(t, s, admin, "gut", MemberActive)
+	_, first := searchThread(t, s, admin, "gut", "Fibre", "Oats every morning.")
+	_, second := searchThread(t, s, admin, "gut", "Oats again", "Porridge with oats.")
+	for _, q := range []string{
+		`DROP TRIGGER post_search_post_deleted`,
+		`DROP TABLE post_search_group`,
+		`ALTER TABLE post_search_text DROP COLUMN grp_id`,
+		`CREATE TRIGGER post_search_post_deleted AFTER DELETE ON posts
+BEGIN DELETE FROM post_search WHERE docid = old.id; DELETE FROM post_search_text WHERE docid = old.id; END`,
+	} {
+		if err := s.db.Exec(q).Error; err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := s.Migrate(); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	checkSearchIndexes(t, s)
+	if got, want := searchHitIDs(searchFor(t, s, nil, "oats", "gut")), []int64{second.ID, first.ID}; !slices.Equal(got, want) {
+		t.Fatalf("in the group after the migration: %v, want %v", got, want)
+	}
+	if err := s.db.Delete(&Post{}, first.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if n := searchIndexRows(t, s, first.ID); n != 0 {
+		t.Fatalf("a post deleted after the migration has %d index rows", n)
+	}
+	checkSearchIndexes(t, s)
 }

@@ -495,7 +495,7 @@ SELECT docid, title, body, grp FROM post_search_text WHERE docid >= ? AND docid 
 				g.postID0+int64(lo), g.postID0+int64(hi)).Error
 		}
 	}
-	return g.insertRowsThen(table, cols, len(places), func(pi int, a []any) {
+	err = g.insertRowsThen(table, cols, len(places), func(pi int, a []any) {
 		pl := places[pi]
 		title := ""
 		if pl.i == 0 {
@@ -508,6 +508,16 @@ SELECT docid, title, body, grp FROM post_search_text WHERE docid >= ? AND docid 
 			a[3] = groupID
 		}
 	}, "search index", then)
+	if err != nil || g.s.dialect == "postgres" {
+		return err
+	}
+	// SQLite's index by group, group by group in one pass (see fillGroupIndex).
+	g.progress.start("group index", len(places))
+	if err := g.s.fillGroupIndex(g.ctx, g.s.db); err != nil {
+		return err
+	}
+	g.progress.add(len(places))
+	return nil
 }
 
 // finish moves PostgreSQL's id sequences past the explicit ids.

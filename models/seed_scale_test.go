@@ -31,6 +31,13 @@ func TestSeedScaleCountersAndIndex(t *testing.T) {
 		{"authors in group", `SELECT COUNT(*) FROM posts p JOIN threads t ON t.id = p.thread_id JOIN memberships m ON m.id = p.membership_id WHERE m.group_id <> t.group_id`},
 		{"search index", `SELECT (SELECT COUNT(*) FROM posts) - (SELECT COUNT(*) FROM post_search)`},
 	}
+	if s.dialect == "sqlite" {
+		checks = append(checks, struct {
+			name string
+			sql  string
+		}{"groups' search index", `SELECT (SELECT COUNT(*) FROM posts) - (SELECT COUNT(*) FROM post_search_group_docsize)`})
+		checkSearchIndexes(t, s)
+	}
 	for _, c := range checks {
 		var n int64
 		if err := db.Raw(c.sql).Scan(&n).Error; err != nil {
