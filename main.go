@@ -5,7 +5,7 @@
 //	haven [serve]                        run the web server (the default)
 //	haven migrate                        create or update the database tables
 //	haven seed                           add demo content to an empty database
-//	haven seed --scale [--posts N …]     add a large generated dataset, for benchmarks
+//	haven seed --scale [--posts N …]     add a large generated dataset, for benchmarks (Haven stopped)
 //	haven admin grant PROVIDER SUBJECT   make the user behind a sign-in an admin
 //	haven backup FILE                    copy the database to FILE while Haven runs
 //	haven restore FILE                   replace the database with a backup (Haven stopped)

@@ -99,7 +99,7 @@ func newDashboardView(d *models.Dashboard, base string) dashboardView {
 		}
 		row.Chart = sparkline(fmt.Sprintf("chart-topic-%d", i), "Posts mentioning “"+t.Term+"” per day", t.Trend, strings.Join(days, "; "))
 		for k, p := range t.Posts {
-			row.Links = append(row.Links, topicLink{URL: postPageURL(p.ThreadID, 1, p.PostID), Label: fmt.Sprintf("post %d", k+1)})
+			row.Links = append(row.Links, topicLink{URL: postLinkURL(p.PostID), Label: fmt.Sprintf("post %d", k+1)})
 		}
 		v.TopicRows = append(v.TopicRows, row)
 	}

@@ -381,17 +381,26 @@ func groupIDOf(p *Post) int64 {
 	return 0
 }
 
-// PostLink finds where a post v may read is shown: its thread and its page there (as
-// PostPageNumber counts). Lists of posts (search results, a member's posts) link to
-// it instead of counting every listed post's place in its thread, which costs as
-// much as the thread is long. A post v may not read is ErrNotFound.
+// PostLink finds where a post v may read is shown: its thread and its page there, as
+// v's thread page lists the posts (held posts for their author and the moderators,
+// newest first in a live thread). Lists of posts (search results, a member's posts)
+// link to it instead of counting every listed post's place in its thread, which
+// costs as much as the thread is long. A post v may not read is ErrNotFound.
 func (s *Store) PostLink(ctx context.Context, v *Viewer, postID int64) (threadID int64, page int, err error) {
 	pc, err := s.loadPost(ctx, s.rdb, v, postID)
 	if err != nil {
 		return 0, 0, err
 	}
-	page, err = s.PostPageNumber(ctx, pc.Thread.ID, postID)
-	return pc.Thread.ID, page, err
+	cmp := "<="
+	if pc.Thread.Kind == KindLive {
+		cmp = ">="
+	}
+	var n int64
+	q := s.rdb.WithContext(ctx).Model(&Post{}).Where("thread_id = ? AND id "+cmp+" ?", pc.Thread.ID, postID)
+	if err := visiblePosts(q, pc.Access).Count(&n).Error; err != nil {
+		return 0, 0, wrapErr("post link", err)
+	}
+	return pc.Thread.ID, int(max(n-1, 0)/PageSize) + 1, nil
 }
 
 // PostPageNumber is the page of its thread on which a post appears.

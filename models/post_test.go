@@ -306,6 +306,10 @@ func TestPostLink(t *testing.T) {
 			t.Fatalf("post %d is on page %d, want %d", c.id, got, c.want)
 		}
 	}
+	// A moderator's thread page lists the held posts too.
+	if got := link(admin, replies[PageSize].ID); got != 2 {
+		t.Fatalf("for a moderator post %d is on page %d, want 2", replies[PageSize].ID, got)
+	}
 	if err := s.db.Model(&Thread{}).Where("id = ?", th.ID).Update("kind", KindLive).Error; err != nil {
 		t.Fatal(err)
 	}

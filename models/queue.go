@@ -346,8 +346,12 @@ func (s *Store) ReportPost(ctx context.Context, v *Viewer, postID int64, in Repo
 			return err
 		}
 		if reporters >= DefaultReportThreshold {
-			return tx.Model(&p).Updates(map[string]any{"status": PostHeld,
-				"status_reason": "hidden pending review after several reports", "updated_at": s.now()}).Error
+			if err := tx.Model(&p).Updates(map[string]any{"status": PostHeld,
+				"status_reason": "hidden pending review after several reports", "updated_at": s.now()}).Error; err != nil {
+				return err
+			}
+			p.Status = PostHeld
+			return s.reindex(ctx, tx, &p) // out of search until a moderator decides
 		}
 		return nil
 	})

@@ -100,6 +100,10 @@ func TestReportThresholdHidesExceptCrisis(t *testing.T) {
 	if p.Status != PostHeld {
 		t.Fatalf("after %d reports status %q, want held", DefaultReportThreshold, p.Status)
 	}
+	// Hidden from search too: out of the index, not only left out when found.
+	if n := searchIndexRows(t, s, p.ID); n != 0 {
+		t.Fatalf("a post hidden after reports has %d index rows", n)
+	}
 	// A crisis post stays up whatever the reports.
 	cp, err := s.CreatePost(ctx, f.author, f.thread.ID, PostInput{Body: "I want to end my life"})
 	if err != nil {

@@ -310,8 +310,9 @@ func (s *Store) searchCandidates(ctx context.Context, terms []searchTerm, groups
 	var err error
 	switch {
 	case len(others) <= searchGroupFilter || len(groups) <= searchGroupFilter:
-		if len(others) <= searchGroupFilter {
-			// Reading the words' matches newest first, nearly all are the caller's.
+		// The smaller side is named: the groups the caller may read, or (NOT) the
+		// others, whose words' matches are then read too.
+		if len(others) <= len(groups) {
 			if len(others) > 0 {
 				match += " NOT " + ftsGroups(others)
 			}
@@ -892,13 +893,6 @@ func (s *Store) migrateSearch(ctx context.Context) error {
 			searchTextTable,
 			`CREATE VIRTUAL TABLE IF NOT EXISTS post_search USING ` + ftsTableSpec,
 			`CREATE VIRTUAL TABLE IF NOT EXISTS post_search_group USING ` + groupIndexSpec,
-			// A virtual table has no foreign keys: a post deleted outright (or by a
-			// cascade) leaves the indexes here, the indexes first. Written again at
-			// every start, as the indexes it names may have changed.
-			`DROP TRIGGER IF EXISTS post_search_post_deleted`,
-			`CREATE TRIGGER post_search_post_deleted AFTER DELETE ON posts
-BEGIN DELETE FROM post_search WHERE docid = old.id; DELETE FROM post_search_group WHERE docid = old.id;
-DELETE FROM post_search_text WHERE docid = old.id; END`,
 		}
 	}
 	// An index created here over text already kept (its table dropped by hand, say)
@@ -930,8 +924,11 @@ DELETE FROM post_search_text WHERE docid = old.id; END`,
 		}
 	}
 	if s.dialect == "sqlite" {
+		if err := s.searchDeleteTrigger(ctx); err != nil {
+			return fmt.Errorf("models: migrate search: %w", err)
+		}
 		// Before indexMissing, which writes every index and so moves this one's mark.
-		if err := s.fillGroupIndex(ctx, s.db); err != nil {
+		if err := s.fillGroupIndex(ctx, s.db, 0, 0); err != nil {
 			return fmt.Errorf("models: migrate search: %w", err)
 		}
 	}
@@ -995,6 +992,8 @@ const ftsTableSpec = `fts4(content="post_search_text", title, body, grp, tokeniz
 // FTS4 starts a new segment whenever the language changes from one written row to the
 // next, so rows are written to it in bulk group by group (fillGroupIndex), and one by
 // one as posts are written.
+//
+// FTS4 reads a language as a 32-bit integer: group ids stay far below 2^31.
 const groupIndexSpec = `fts4(content="post_search_text", title, body, languageid="grp_id", tokenize=unicode61 "remove_diacritics=2", order=DESC)`
 
 // searchTextTable holds the indexed text of SQLite's indexes: they read a post's old
@@ -1009,6 +1008,29 @@ const searchTextTable = `CREATE TABLE IF NOT EXISTS post_search_text (
 // more is stored, and a table written before it is given it without being rewritten.
 const searchGroupID = `grp_id INTEGER GENERATED ALWAYS AS (CAST(substr(grp, 2) AS INTEGER)) VIRTUAL`
 
+// searchTrigger takes a post deleted outright (or by a cascade) out of SQLite's
+// indexes, which as virtual tables have no foreign keys: the indexes first.
+const searchTrigger = `CREATE TRIGGER post_search_post_deleted AFTER DELETE ON posts
+BEGIN DELETE FROM post_search WHERE docid = old.id; DELETE FROM post_search_group WHERE docid = old.id;
+DELETE FROM post_search_text WHERE docid = old.id; END`
+
+// searchDeleteTrigger writes searchTrigger unless it is there as it is, in place of
+// any older one, in one transaction.
+func (s *Store) searchDeleteTrigger(ctx context.Context) error {
+	var def string
+	err := s.db.WithContext(ctx).Raw(`SELECT COALESCE(MAX(sql), '') FROM sqlite_master WHERE type = 'trigger' AND name = 'post_search_post_deleted'`).
+		Scan(&def).Error
+	if err != nil || def == searchTrigger {
+		return err
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`DROP TRIGGER IF EXISTS post_search_post_deleted`).Error; err != nil {
+			return err
+		}
+		return tx.Exec(searchTrigger).Error
+	})
+}
+
 // addSearchGroupIDs gives a text table written before post_search_group its grp_id.
 func (s *Store) addSearchGroupIDs(ctx context.Context) error {
 	var n int64
@@ -1021,16 +1043,22 @@ func (s *Store) addSearchGroupIDs(ctx context.Context) error {
 	return s.db.WithContext(ctx).Exec(add).Error
 }
 
-// fillGroupIndex writes to post_search_group the kept text after the last row it
-// holds (all of it for a new index; what a bulk write such as the scale seeder left),
-// group by group and oldest first, so that each group's rows make one segment. Live
-// writes index their post in every index in one transaction (writeIndex), so nothing
-// before the last row can be missing.
-func (s *Store) fillGroupIndex(ctx context.Context, db *gorm.DB) error {
-	return db.WithContext(ctx).Exec(`INSERT INTO post_search_group (docid, title, body, grp_id)
+// fillGroupIndex writes to post_search_group the kept text of posts from up to (but
+// not including) to, group by group and oldest first, so that each group's rows make
+// one segment: the rows a bulk write such as the scale seeder added. With from 0 it
+// writes the kept text after the last row the index holds (all of it for a new index;
+// what an interrupted seed left): live writes index their post in every index in one
+// transaction (writeIndex), so nothing before the last row can be missing.
+func (s *Store) fillGroupIndex(ctx context.Context, db *gorm.DB, from, to int64) error {
+	if from == 0 {
+		return db.WithContext(ctx).Exec(`INSERT INTO post_search_group (docid, title, body, grp_id)
 SELECT docid, title, body, grp_id FROM post_search_text
 WHERE docid > (SELECT COALESCE(MAX(docid), 0) FROM post_search_group_docsize)
 ORDER BY grp_id, docid`).Error
+	}
+	return db.WithContext(ctx).Exec(`INSERT INTO post_search_group (docid, title, body, grp_id)
+SELECT docid, title, body, grp_id FROM post_search_text WHERE docid >= ? AND docid < ?
+ORDER BY grp_id, docid`, from, to).Error
 }
 
 // rebuildSearchIndex recreates an SQLite index written before it kept its text apart

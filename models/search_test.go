@@ -868,3 +868,27 @@ BEGIN DELETE FROM post_search WHERE docid = old.id; DELETE FROM post_search_text
 	}
 	checkSearchIndexes(t, s)
 }
+
+// A search shows only posts of the groups it searched, even if an index said otherwise.
+func TestSearchKeepsToItsGroupsWhateverTheIndexSays(t *testing.T) {
+	s := NewTestStore(t)
+	if s.dialect != "sqlite" {
+		t.Skip("writes SQLite's group index by hand")
+	}
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	a := mustGroup(t, s, admin, "first", VisibilityOpen)
+	mustGroup(t, s, admin, "second", VisibilityOpen)
+	mustJoin(t, s, admin, "second", MemberActive)
+	_, p := searchThread(t, s, admin, "second", "Wombats", "A wombat visited.")
+	// The second group's post, indexed as the first group's as well.
+	if err := s.db.Exec(`INSERT INTO post_search_group (docid, title, body, grp_id) SELECT docid, title, body, ? FROM post_search_text WHERE docid = ?`,
+		a.ID, p.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if got := searchFor(t, s, nil, "wombat", "first").Hits; len(got) != 0 {
+		t.Fatalf("a search of the first group shows %d posts of the second", len(got))
+	}
+	if got := searchHitIDs(searchFor(t, s, nil, "wombat", "second")); !slices.Equal(got, []int64{p.ID}) {
+		t.Fatalf("the second group finds %v", got)
+	}
+}

@@ -513,7 +513,7 @@ SELECT docid, title, body, grp FROM post_search_text WHERE docid >= ? AND docid 
 	}
 	// SQLite's index by group, group by group in one pass (see fillGroupIndex).
 	g.progress.start("group index", len(places))
-	if err := g.s.fillGroupIndex(g.ctx, g.s.db); err != nil {
+	if err := g.s.fillGroupIndex(g.ctx, g.s.db, g.postID0, g.postID0+int64(len(places))); err != nil {
 		return err
 	}
 	g.progress.add(len(places))

@@ -28,6 +28,7 @@ var sqlBuiltOnPurpose = map[string]string{
 	"notify.go:migrateNotify":       "the constant liveEventSequence",
 	"notify.go:NotifyEvent":         "the constant liveEventSequence; channel and payload are parameters",
 	"post.go:PostPageNumber":        `cmp is the literal "<=" or ">="`,
+	"post.go:PostLink":              `cmp is the literal "<=" or ">="`,
 	"search.go:indexMissing":        "key is one of two literal expressions, by dialect",
 	"search.go:pgCandidatesWithin":  "query is one of two literal tsquery expressions; the words and groups are parameters",
 	"seed_scale.go:maxID":           "table names from the seeder's own list",

@@ -336,6 +336,18 @@ func (tp *ThreadPage) CanReply() bool {
 		(tp.Thread.Kind != KindLive || tp.Access.Moderates)
 }
 
+// visiblePosts keeps, of the posts q reads, those the viewer with access a sees in a
+// thread: held posts are for their author and the moderators.
+func visiblePosts(q *gorm.DB, a *GroupAccess) *gorm.DB {
+	switch {
+	case a.Moderates:
+		return q
+	case a.Membership != nil:
+		return q.Where("status <> ? OR membership_id = ?", PostHeld, a.Membership.ID)
+	}
+	return q.Where("status <> ?", PostHeld)
+}
+
 // ThreadPage loads a thread and one page of its posts, oldest first; a thread v may
 // not read is ErrNotFound.
 func (s *Store) ThreadPage(ctx context.Context, v *Viewer, id int64, page int) (*ThreadPage, error) {
@@ -354,15 +366,7 @@ func (s *Store) ThreadPage(ctx context.Context, v *Viewer, id int64, page int) (
 		return nil, ErrNotFound
 	}
 	tp := &ThreadPage{Access: a, Thread: *t, Page: page}
-	q := s.rdb.WithContext(ctx).Preload("Membership").Preload("Clinician").Where("thread_id = ?", t.ID)
-	if !a.Moderates {
-		// Held posts are for their author and the moderators.
-		if a.Membership != nil {
-			q = q.Where("status <> ? OR membership_id = ?", PostHeld, a.Membership.ID)
-		} else {
-			q = q.Where("status <> ?", PostHeld)
-		}
-	}
+	q := visiblePosts(s.rdb.WithContext(ctx).Preload("Membership").Preload("Clinician").Where("thread_id = ?", t.ID), a)
 	var ps []Post
 	if err := q.Order(liveOrder(t)).Offset((page - 1) * PageSize).Limit(PageSize + 1).Find(&ps).Error; err != nil {
 		return nil, fmt.Errorf("models: thread page: %w", err)
