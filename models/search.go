@@ -306,10 +306,12 @@ func (s *Store) searchCandidates(ctx context.Context, terms []searchTerm, groups
 		return s.groupIndexCandidates(ctx, match, phraseTerm, len(terms), groups)
 	}
 	db := s.rdb.WithContext(ctx)
-	var rows *sql.Rows
-	var err error
-	switch {
-	case len(others) <= searchGroupFilter || len(groups) <= searchGroupFilter:
+	top, err := s.searchTopBucket(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cands := make([]searchCandidate, 0, 64)
+	if len(others) <= searchGroupFilter || len(groups) <= searchGroupFilter {
 		// The smaller side is named: the groups the caller may read, or (NOT) the
 		// others, whose words' matches are then read too.
 		if len(others) <= len(groups) {
@@ -319,33 +321,65 @@ func (s *Store) searchCandidates(ctx context.Context, terms []searchTerm, groups
 		} else {
 			match += " " + ftsGroups(groups)
 		}
-		// The index holds published posts only, written in the same transaction as
-		// they are, and the groups are in the query: not joined to the posts here
-		// (that took most of the time); loadSearchHits checks the page's hits.
-		rows, err = db.Raw(`SELECT docid AS post_id, matchinfo(post_search, 'pcyl') AS info
-FROM post_search WHERE post_search MATCH ? ORDER BY docid DESC LIMIT ?`, match, searchCandidates).Rows()
-	default:
-		// The oldest of the newest scan matches: the walk below stops there.
-		var floor int64
-		if err := db.Raw(`SELECT COALESCE(MIN(docid), 0) FROM (SELECT docid FROM post_search
-  WHERE post_search MATCH ? ORDER BY docid DESC LIMIT ?)`, match, searchScanLimit).Scan(&floor).Error; err != nil {
+		// Bucket by bucket, newest first, until there are enough. The index holds
+		// published posts only, written in the same transaction as they are, and the
+		// groups are in the query: not joined to the posts here (that took most of
+		// the time); loadSearchHits checks the page's hits.
+		for b := top; b >= 0 && len(cands) < searchCandidates; b-- {
+			rows, err := db.Raw(`SELECT docid AS post_id, matchinfo(post_search, 'pcyl') AS info
+FROM post_search WHERE post_search MATCH ? AND bucket = ? ORDER BY docid DESC LIMIT ?`,
+				match, b, searchCandidates-len(cands)).Rows()
+			if err != nil {
+				return nil, err
+			}
+			if cands, err = scanCandidates(rows, phraseTerm, len(terms), cands); err != nil {
+				return nil, err
+			}
+		}
+		return cands, nil
+	}
+	// The oldest of the newest scan matches, bucket by bucket: the walk below stops
+	// there.
+	floor, seen := int64(0), 0
+	for b := top; b >= 0 && seen < searchScanLimit; b-- {
+		var r struct {
+			N    int
+			Last int64
+		}
+		if err := db.Raw(`SELECT COUNT(*) AS n, COALESCE(MIN(docid), 0) AS last FROM (SELECT docid FROM post_search
+  WHERE post_search MATCH ? AND bucket = ? ORDER BY docid DESC LIMIT ?)`, match, b, searchScanLimit-seen).Scan(&r).Error; err != nil {
 			return nil, err
 		}
-		// The index is read newest first and incrementally (see ftsTableSpec), and the
-		// walk stops once searchCandidates matches are in the groups (and published).
-		// matchinfo runs on those rows only.
-		rows, err = db.Raw(`SELECT post_search.docid AS post_id, matchinfo(post_search, 'pcyl') AS info
+		if seen += r.N; seen >= searchScanLimit {
+			floor = r.Last
+		}
+	}
+	// Each bucket is read newest first and incrementally (see ftsTableSpec), and the
+	// walk stops once searchCandidates matches are in the groups (and published), or
+	// at the floor. matchinfo runs on those rows only.
+	for b := top; b >= floor>>searchBucketShift && len(cands) < searchCandidates; b-- {
+		rows, err := db.Raw(`SELECT post_search.docid AS post_id, matchinfo(post_search, 'pcyl') AS info
 FROM post_search
 JOIN posts p ON p.id = post_search.docid
 JOIN threads t ON t.id = p.thread_id
-WHERE post_search MATCH ? AND post_search.docid >= ? AND p.status = ? AND t.group_id IN ?
+WHERE post_search MATCH ? AND post_search.bucket = ? AND post_search.docid >= ? AND p.status = ? AND t.group_id IN ?
 ORDER BY post_search.docid DESC
-LIMIT ?`, match, floor, PostPublished, groups, searchCandidates).Rows()
+LIMIT ?`, match, b, floor, PostPublished, groups, searchCandidates-len(cands)).Rows()
+		if err != nil {
+			return nil, err
+		}
+		if cands, err = scanCandidates(rows, phraseTerm, len(terms), cands); err != nil {
+			return nil, err
+		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	return scanCandidates(rows, phraseTerm, len(terms), make([]searchCandidate, 0, 64))
+	return cands, nil
+}
+
+// searchTopBucket is the newest bucket of SQLite's index (see ftsTableSpec).
+func (s *Store) searchTopBucket(ctx context.Context) (int64, error) {
+	var top int64
+	err := s.rdb.WithContext(ctx).Raw(`SELECT COALESCE(MAX(docid), 0) >> ? FROM post_search_text`, searchBucketShift).Scan(&top).Error
+	return top, err
 }
 
 // groupIndexCandidates is searchCandidates on SQLite for a few groups, read from each
@@ -849,7 +883,8 @@ ON CONFLICT (post_id) DO UPDATE SET group_id = EXCLUDED.group_id, title = EXCLUD
 		postID, title, body, grp).Error; err != nil {
 		return err
 	}
-	if err := tx.Exec(`INSERT INTO post_search (docid, title, body, grp) VALUES (?, ?, ?, ?)`, postID, title, body, grp).Error; err != nil {
+	if err := tx.Exec(`INSERT INTO post_search (docid, title, body, grp, bucket) VALUES (?, ?, ?, ?, ?)`,
+		postID, title, body, grp, postID>>searchBucketShift).Error; err != nil {
 		return err
 	}
 	return tx.Exec(`INSERT INTO post_search_group (docid, title, body, grp_id) VALUES (?, ?, ?, ?)`, postID, title, body, groupID).Error
@@ -913,7 +948,7 @@ func (s *Store) migrateSearch(ctx context.Context) error {
 			return fmt.Errorf("models: migrate search: %w", err)
 		}
 		if i == 0 && s.dialect == "sqlite" {
-			if err := s.addSearchGroupIDs(ctx); err != nil {
+			if err := addSearchTextColumns(s.db.WithContext(ctx)); err != nil {
 				return fmt.Errorf("models: migrate search: %w", err)
 			}
 		}
@@ -978,7 +1013,21 @@ WHERE p.id = ps.post_id`,
 // first. The text is kept in a table of its own (content=, searchTextTable): FTS4
 // never "defers" a word of a table like that, which would load the whole doclist of
 // the rarest word of a phrase, so phrases are read incrementally too.
-const ftsTableSpec = `fts4(content="post_search_text", title, body, grp, tokenize=unicode61 "remove_diacritics=2", order=DESC)`
+//
+// The index is split into buckets of 2^searchBucketShift (524,288) consecutive posts,
+// each a "language" of its own (languageid; see groupIndexSpec), and searched bucket by
+// bucket, newest first, until there are enough matches. In one index of 2,000,000
+// posts every lookup of a common word read the word's whole doclist, about 2.5 MB (630
+// pages) a word at that size, and so more the larger the forum; in a bucket it reads a
+// few pages. A word found nowhere costs a lookup per bucket (4 at 2,000,000 posts).
+const ftsTableSpec = `fts4(content="post_search_text", title, body, grp, languageid="bucket", tokenize=unicode61 "remove_diacritics=2", order=DESC)`
+
+// searchBucketShift is the size of the index's buckets, as a power of two: a post's
+// bucket is its id >> searchBucketShift (searchBucket says the same in SQL).
+const searchBucketShift = 19
+
+// searchBucket is post_search_text's bucket, computed from the post's id as it is read.
+const searchBucket = `bucket INTEGER GENERATED ALWAYS AS (docid >> 19) VIRTUAL`
 
 // groupIndexSpec defines SQLite's second index of the same text, post_search_group,
 // split by group: FTS4 keeps the segments of each "language" (languageid) apart and a
@@ -999,10 +1048,12 @@ const groupIndexSpec = `fts4(content="post_search_text", title, body, languageid
 // searchTextTable holds the indexed text of SQLite's indexes: they read a post's old
 // words from it to take them out, so a row leaves the indexes before it leaves this
 // table, and enters this table before the indexes (writeIndex, unindexPost). grp_id,
-// the group's id read from grp, is post_search_group's language (searchGroupID).
+// the group's id read from grp, is post_search_group's language (searchGroupID), and
+// bucket post_search's (searchBucket).
 const searchTextTable = `CREATE TABLE IF NOT EXISTS post_search_text (
   docid INTEGER PRIMARY KEY, title TEXT NOT NULL DEFAULT '', body TEXT NOT NULL DEFAULT '', grp TEXT NOT NULL DEFAULT '',
-  ` + searchGroupID + `)`
+  ` + searchGroupID + `,
+  ` + searchBucket + `)`
 
 // searchGroupID is post_search_text's group id, computed from grp as it is read: no
 // more is stored, and a table written before it is given it without being rewritten.
@@ -1031,16 +1082,24 @@ func (s *Store) searchDeleteTrigger(ctx context.Context) error {
 	})
 }
 
-// addSearchGroupIDs gives a text table written before post_search_group its grp_id.
-func (s *Store) addSearchGroupIDs(ctx context.Context) error {
-	var n int64
-	err := s.db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM pragma_table_xinfo('post_search_text') WHERE name = 'grp_id'`).
-		Scan(&n).Error
-	if err != nil || n > 0 {
+// addSearchTextColumns gives a text table written before the indexes' languages its
+// grp_id and bucket (computed columns: nothing is rewritten).
+func addSearchTextColumns(db *gorm.DB) error {
+	var have []string
+	if err := db.Raw(`SELECT name FROM pragma_table_xinfo('post_search_text')`).Scan(&have).Error; err != nil {
 		return err
 	}
-	const add = `ALTER TABLE post_search_text ADD COLUMN ` + searchGroupID
-	return s.db.WithContext(ctx).Exec(add).Error
+	const addGroupID, addBucket = `ALTER TABLE post_search_text ADD COLUMN ` + searchGroupID,
+		`ALTER TABLE post_search_text ADD COLUMN ` + searchBucket
+	if !slices.Contains(have, "grp_id") {
+		if err := db.Exec(addGroupID).Error; err != nil {
+			return err
+		}
+	}
+	if !slices.Contains(have, "bucket") {
+		return db.Exec(addBucket).Error
+	}
+	return nil
 }
 
 // fillGroupIndex writes to post_search_group the kept text of posts from up to (but
@@ -1061,15 +1120,37 @@ SELECT docid, title, body, grp_id FROM post_search_text WHERE docid >= ? AND doc
 ORDER BY grp_id, docid`, from, to).Error
 }
 
-// rebuildSearchIndex recreates an SQLite index written before it kept its text apart
-// and held the posts' groups (or before order=DESC) with the same text and their
-// groups, once (about a minute for 2,000,000 posts).
+// rebuildSearchIndex writes SQLite's index again when it was written by an older
+// version, once: an index over kept text (content=) but without buckets is written
+// again from that text (about 30 s for 2,000,000 posts); an index from before the text
+// was kept apart and held the posts' groups (or before order=DESC) gives its text to a
+// new text table first (about a minute).
 func (s *Store) rebuildSearchIndex(ctx context.Context) error {
 	var def string
 	err := s.db.WithContext(ctx).Raw(`SELECT COALESCE(MAX(sql), '') FROM sqlite_master WHERE type = 'table' AND name = 'post_search'`).
 		Scan(&def).Error
 	if err != nil || def == "" || strings.Contains(def, ftsTableSpec) {
 		return err
+	}
+	if strings.Contains(def, `content="post_search_text"`) {
+		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := addSearchTextColumns(tx); err != nil {
+				return err
+			}
+			for _, q := range []string{
+				`DROP TRIGGER IF EXISTS post_search_post_deleted`, // created again by migrateSearch
+				`DROP TABLE post_search`,
+				`CREATE VIRTUAL TABLE post_search USING ` + ftsTableSpec,
+				// In id order, so that each bucket's rows make one segment.
+				`INSERT INTO post_search (docid, title, body, grp, bucket)
+SELECT docid, title, body, grp, bucket FROM post_search_text ORDER BY docid`,
+			} {
+				if err := tx.Exec(q).Error; err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, q := range []string{

@@ -490,8 +490,8 @@ func (g *scaleGen) writePosts() error {
 		table, cols = "post_search", []string{"post_id", "title", "body", "group_id"}
 	} else {
 		then = func(tx *gorm.DB, lo, hi int) error {
-			return tx.Exec(`INSERT INTO post_search (docid, title, body, grp)
-SELECT docid, title, body, grp FROM post_search_text WHERE docid >= ? AND docid < ? ORDER BY docid`,
+			return tx.Exec(`INSERT INTO post_search (docid, title, body, grp, bucket)
+SELECT docid, title, body, grp, bucket FROM post_search_text WHERE docid >= ? AND docid < ? ORDER BY docid`,
 				g.postID0+int64(lo), g.postID0+int64(hi)).Error
 		}
 	}
