@@ -954,8 +954,10 @@ func (s *Store) migrateSearch(ctx context.Context) error {
 		}
 	}
 	if fill {
-		if err := s.db.WithContext(ctx).Exec(`INSERT INTO post_search (post_search) VALUES ('rebuild')`).Error; err != nil {
-			return fmt.Errorf("models: migrate search: %w", err)
+		for _, q := range []string{`INSERT INTO post_search (post_search) VALUES ('rebuild')`, optimizeSearch} {
+			if err := s.db.WithContext(ctx).Exec(q).Error; err != nil {
+				return fmt.Errorf("models: migrate search: %w", err)
+			}
 		}
 	}
 	if s.dialect == "sqlite" {
@@ -1025,6 +1027,13 @@ const ftsTableSpec = `fts4(content="post_search_text", title, body, grp, languag
 // searchBucketShift is the size of the index's buckets, as a power of two: a post's
 // bucket is its id >> searchBucketShift (searchBucket says the same in SQL).
 const searchBucketShift = 19
+
+// optimizeSearch merges each bucket's segments into one, after the index was written
+// in bulk (9 s for 2,000,000 posts): a word is looked up once per segment, and a word
+// found nowhere cost 2.2 ms with the 18–20 segments a bucket had after a bulk write,
+// 1.5 ms with one. Posts written one by one add segments to the newest bucket only,
+// which FTS4 merges 16 at a time.
+const optimizeSearch = `INSERT INTO post_search (post_search) VALUES ('optimize')`
 
 // searchBucket is post_search_text's bucket, computed from the post's id as it is read.
 const searchBucket = `bucket INTEGER GENERATED ALWAYS AS (docid >> 19) VIRTUAL`
@@ -1141,9 +1150,10 @@ func (s *Store) rebuildSearchIndex(ctx context.Context) error {
 				`DROP TRIGGER IF EXISTS post_search_post_deleted`, // created again by migrateSearch
 				`DROP TABLE post_search`,
 				`CREATE VIRTUAL TABLE post_search USING ` + ftsTableSpec,
-				// In id order, so that each bucket's rows make one segment.
+				// In id order, so that each bucket's rows make few segments.
 				`INSERT INTO post_search (docid, title, body, grp, bucket)
 SELECT docid, title, body, grp, bucket FROM post_search_text ORDER BY docid`,
+				optimizeSearch,
 			} {
 				if err := tx.Exec(q).Error; err != nil {
 					return err
@@ -1166,6 +1176,7 @@ JOIN posts p ON p.id = ps.docid JOIN threads t ON t.id = p.thread_id ORDER BY ps
 			`DROP TABLE post_search`,
 			`CREATE VIRTUAL TABLE post_search USING ` + ftsTableSpec,
 			`INSERT INTO post_search (post_search) VALUES ('rebuild')`,
+			optimizeSearch,
 		} {
 			if err := tx.Exec(q).Error; err != nil {
 				return err

@@ -511,9 +511,15 @@ SELECT docid, title, body, grp, bucket FROM post_search_text WHERE docid >= ? AN
 	if err != nil || g.s.dialect == "postgres" {
 		return err
 	}
-	// SQLite's index by group, group by group in one pass (see fillGroupIndex).
+	// SQLite's index by group, group by group in one pass (see fillGroupIndex), and
+	// the whole forum's index merged, a segment a bucket (see optimizeSearch).
 	g.progress.start("group index", len(places))
 	if err := g.s.fillGroupIndex(g.ctx, g.s.db, g.postID0, g.postID0+int64(len(places))); err != nil {
+		return err
+	}
+	g.progress.add(len(places))
+	g.progress.start("index merge", len(places))
+	if err := g.s.db.WithContext(g.ctx).Exec(optimizeSearch).Error; err != nil {
 		return err
 	}
 	g.progress.add(len(places))
