@@ -448,31 +448,16 @@ func TestSearchMigrateIndexesMissingPosts(t *testing.T) {
 }
 
 func TestSearchMigrateRebuildsOldIndexNewestFirst(t *testing.T) {
-	s := NewTestStore(t)
-	if s.dialect != "sqlite" {
-		t.Skip("the FTS4 table is SQLite's")
-	}
-	admin := mustViewer(t, s, "admin", RoleAdmin)
-	mustGroup(t, s, admin, "gut", VisibilityOpen)
-	mustJoin(t, s, admin, "gut", MemberActive)
-	_, first := searchThread(t, s, admin, "gut", "Fibre", "Oats every morning.")
+	s, _, first := sqliteSearchFixture(t)
 	// An index as written before order=DESC.
-	for _, q := range []string{
-		`DROP TRIGGER post_search_post_deleted`,
+	execSQL(t, s, `DROP TRIGGER post_search_post_deleted`,
 		`DROP TABLE post_search`,
 		`CREATE VIRTUAL TABLE post_search USING fts4(title, body, tokenize=unicode61 "remove_diacritics=2")`,
-		`CREATE TRIGGER post_search_post_deleted AFTER DELETE ON posts BEGIN DELETE FROM post_search WHERE docid = old.id; END`,
-	} {
-		if err := s.db.Exec(q).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
+		`CREATE TRIGGER post_search_post_deleted AFTER DELETE ON posts BEGIN DELETE FROM post_search WHERE docid = old.id; END`)
 	if err := s.db.Exec(`INSERT INTO post_search (docid, title, body) VALUES (?, ?, ?)`, first.ID, "Fibre", "Oats every morning.").Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Migrate(); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	mustMigrate(t, s)
 	var def string
 	s.db.Raw(`SELECT sql FROM sqlite_master WHERE name = 'post_search'`).Scan(&def)
 	if !strings.Contains(def, ftsTableSpec) {
@@ -757,8 +742,7 @@ func TestSearchMigrateAddsGroupsOnPostgres(t *testing.T) {
 	g := mustGroup(t, s, admin, "gut", VisibilityOpen)
 	mustJoin(t, s, admin, "gut", MemberActive)
 	_, first := searchThread(t, s, admin, "gut", "Fibre", "Oats every morning.")
-	for _, q := range []string{
-		`DROP TABLE post_search`,
+	execSQL(t, s, `DROP TABLE post_search`,
 		`CREATE TABLE post_search (
   post_id bigint PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
   title text NOT NULL DEFAULT '',
@@ -766,18 +750,11 @@ func TestSearchMigrateAddsGroupsOnPostgres(t *testing.T) {
   document tsvector GENERATED ALWAYS AS (
     setweight(to_tsvector('english', replace(title, '<', ' ')), 'A') ||
     setweight(to_tsvector('english', replace(body, '<', ' ')), 'B')) STORED)`,
-		`CREATE INDEX idx_post_search_document ON post_search USING GIN (document)`,
-	} {
-		if err := s.db.Exec(q).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
+		`CREATE INDEX idx_post_search_document ON post_search USING GIN (document)`)
 	if err := s.db.Exec(`INSERT INTO post_search (post_id, title, body) VALUES (?, ?, ?)`, first.ID, "Fibre", "Oats every morning.").Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Migrate(); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	mustMigrate(t, s)
 	var groupID int64
 	s.db.Raw(`SELECT group_id FROM post_search WHERE post_id = ?`, first.ID).Scan(&groupID)
 	if groupID != g.ID {
@@ -808,22 +785,9 @@ func TestSearchForNothingFindsNothing(t *testing.T) {
 
 // An index created over text already kept is filled from it.
 func TestSearchMigrateFillsANewIndexFromKeptText(t *testing.T) {
-	s := NewTestStore(t)
-	if s.dialect != "sqlite" {
-		t.Skip("the FTS4 table is SQLite's")
-	}
-	admin := mustViewer(t, s, "admin", RoleAdmin)
-	mustGroup(t, s, admin, "gut", VisibilityOpen)
-	mustJoin(t, s, admin, "gut", MemberActive)
-	_, first := searchThread(t, s, admin, "gut", "Fibre", "Oats every morning.")
-	for _, q := range []string{`DROP TRIGGER post_search_post_deleted`, `DROP TABLE post_search`} {
-		if err := s.db.Exec(q).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.Migrate(); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	s, _, first := sqliteSearchFixture(t)
+	execSQL(t, s, `DROP TRIGGER post_search_post_deleted`, `DROP TABLE post_search`)
+	mustMigrate(t, s)
 	if got, want := searchHitIDs(searchFor(t, s, nil, "oats", "")), []int64{first.ID}; !slices.Equal(got, want) {
 		t.Fatalf("after the index was made again: %v, want %v", got, want)
 	}
@@ -833,29 +797,14 @@ func TestSearchMigrateFillsANewIndexFromKeptText(t *testing.T) {
 // A database from before the groups' index is given it, filled from the kept text,
 // and the delete trigger learns of it.
 func TestSearchMigrateAddsGroupIndex(t *testing.T) {
-	s := NewTestStore(t)
-	if s.dialect != "sqlite" {
-		t.Skip("the FTS4 tables are SQLite's")
-	}
-	admin := mustViewer(t, s, "admin", RoleAdmin)
-	mustGroup(t, s, admin, "gut", VisibilityOpen)
-	mustJoin(t, s, admin, "gut", MemberActive)
-	_, first := searchThread(t, s, admin, "gut", "Fibre", "Oats every morning.")
+	s, admin, first := sqliteSearchFixture(t)
 	_, second := searchThread(t, s, admin, "gut", "Oats again", "Porridge with oats.")
-	for _, q := range []string{
-		`DROP TRIGGER post_search_post_deleted`,
+	execSQL(t, s, `DROP TRIGGER post_search_post_deleted`,
 		`DROP TABLE post_search_group`,
 		`ALTER TABLE post_search_text DROP COLUMN grp_id`,
 		`CREATE TRIGGER post_search_post_deleted AFTER DELETE ON posts
-BEGIN DELETE FROM post_search WHERE docid = old.id; DELETE FROM post_search_text WHERE docid = old.id; END`,
-	} {
-		if err := s.db.Exec(q).Error; err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	if err := s.Migrate(); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+BEGIN DELETE FROM post_search WHERE docid = old.id; DELETE FROM post_search_text WHERE docid = old.id; END`)
+	mustMigrate(t, s)
 	checkSearchIndexes(t, s)
 	if got, want := searchHitIDs(searchFor(t, s, nil, "oats", "gut")), []int64{second.ID, first.ID}; !slices.Equal(got, want) {
 		t.Fatalf("in the group after the migration: %v, want %v", got, want)
@@ -943,29 +892,14 @@ func TestSearchReadsEveryBucket(t *testing.T) {
 
 // An index over kept text from before the buckets is written again with them.
 func TestSearchMigrateAddsBuckets(t *testing.T) {
-	s := NewTestStore(t)
-	if s.dialect != "sqlite" {
-		t.Skip("the FTS4 tables are SQLite's")
-	}
-	admin := mustViewer(t, s, "admin", RoleAdmin)
-	mustGroup(t, s, admin, "gut", VisibilityOpen)
+	s, admin, first := sqliteSearchFixture(t)
 	mustGroup(t, s, admin, "other", VisibilityOpen)
-	mustJoin(t, s, admin, "gut", MemberActive)
-	_, first := searchThread(t, s, admin, "gut", "Fibre", "Oats every morning.")
-	for _, q := range []string{
-		`DROP TRIGGER post_search_post_deleted`,
+	execSQL(t, s, `DROP TRIGGER post_search_post_deleted`,
 		`DROP TABLE post_search`,
 		`ALTER TABLE post_search_text DROP COLUMN bucket`,
 		`CREATE VIRTUAL TABLE post_search USING fts4(content="post_search_text", title, body, grp, tokenize=unicode61 "remove_diacritics=2", order=DESC)`,
-		`INSERT INTO post_search (post_search) VALUES ('rebuild')`,
-	} {
-		if err := s.db.Exec(q).Error; err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	if err := s.Migrate(); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+		`INSERT INTO post_search (post_search) VALUES ('rebuild')`)
+	mustMigrate(t, s)
 	var def string
 	s.db.Raw(`SELECT sql FROM sqlite_master WHERE name = 'post_search'`).Scan(&def)
 	if !strings.Contains(def, ftsTableSpec) {
@@ -982,5 +916,38 @@ func TestSearchMigrateAddsBuckets(t *testing.T) {
 	}
 	if n := searchIndexRows(t, s, first.ID); n != 0 {
 		t.Fatalf("a post deleted after the migration has %d index rows", n)
+	}
+}
+
+// sqliteSearchFixture is an SQLite store with one open group, gut, and one thread in
+// it ("Fibre": "Oats every morning."), for the migration tests. It skips on PostgreSQL.
+func sqliteSearchFixture(t *testing.T) (*Store, *Viewer, *Post) {
+	t.Helper()
+	s := NewTestStore(t)
+	if s.dialect != "sqlite" {
+		t.Skip("the FTS4 tables are SQLite's")
+	}
+	admin := mustViewer(t, s, "admin", RoleAdmin)
+	mustGroup(t, s, admin, "gut", VisibilityOpen)
+	mustJoin(t, s, admin, "gut", MemberActive)
+	_, first := searchThread(t, s, admin, "gut", "Fibre", "Oats every morning.")
+	return s, admin, first
+}
+
+// execSQL runs statements in turn, failing on the first error.
+func execSQL(t *testing.T, s *Store, stmts ...string) {
+	t.Helper()
+	for _, q := range stmts {
+		if err := s.db.Exec(q).Error; err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+// mustMigrate migrates the store again.
+func mustMigrate(t *testing.T, s *Store) {
+	t.Helper()
+	if err := s.Migrate(); err != nil {
+		t.Fatalf("migrate: %v", err)
 	}
 }
