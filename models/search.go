@@ -81,7 +81,6 @@ import (
 const (
 	MaxSearchQueryRunes = 200 // longer queries are a validation error
 	SearchPageSize      = 20  // results per page
-	searchCandidates    = 500 // the newest readable matches that are ranked
 	searchMaxTerms      = 12  // words and phrases used from one query
 	searchTitleWeight   = 2.5 // a title hit counts this much more than a body hit
 )
@@ -306,11 +305,12 @@ func (s *Store) searchCandidates(ctx context.Context, terms []searchTerm, groups
 		return s.groupIndexCandidates(ctx, match, phraseTerm, len(terms), groups)
 	}
 	db := s.rdb.WithContext(ctx)
-	top, err := s.searchTopBucket(ctx)
+	buckets, err := s.searchBuckets(ctx)
 	if err != nil {
 		return nil, err
 	}
 	cands := make([]searchCandidate, 0, 64)
+	read := 0 // rows read, dropped ones too (see matchinfoScore), as one LIMIT would count
 	if len(others) <= searchGroupFilter || len(groups) <= searchGroupFilter {
 		// The smaller side is named: the groups the caller may read, or (NOT) the
 		// others, whose words' matches are then read too.
@@ -325,14 +325,17 @@ func (s *Store) searchCandidates(ctx context.Context, terms []searchTerm, groups
 		// published posts only, written in the same transaction as they are, and the
 		// groups are in the query: not joined to the posts here (that took most of
 		// the time); loadSearchHits checks the page's hits.
-		for b := top; b >= 0 && len(cands) < searchCandidates; b-- {
+		for _, b := range buckets {
+			if read >= searchCandidates {
+				break
+			}
 			rows, err := db.Raw(`SELECT docid AS post_id, matchinfo(post_search, 'pcyl') AS info
 FROM post_search WHERE post_search MATCH ? AND bucket = ? ORDER BY docid DESC LIMIT ?`,
-				match, b, searchCandidates-len(cands)).Rows()
+				match, b, searchCandidates-read).Rows()
 			if err != nil {
 				return nil, err
 			}
-			if cands, err = scanCandidates(rows, phraseTerm, len(terms), cands); err != nil {
+			if cands, err = scanCandidates(rows, phraseTerm, len(terms), cands, &read); err != nil {
 				return nil, err
 			}
 		}
@@ -341,7 +344,10 @@ FROM post_search WHERE post_search MATCH ? AND bucket = ? ORDER BY docid DESC LI
 	// The oldest of the newest scan matches, bucket by bucket: the walk below stops
 	// there.
 	floor, seen := int64(0), 0
-	for b := top; b >= 0 && seen < searchScanLimit; b-- {
+	for _, b := range buckets {
+		if seen >= searchScanLimit {
+			break
+		}
 		var r struct {
 			N    int
 			Last int64
@@ -357,29 +363,35 @@ FROM post_search WHERE post_search MATCH ? AND bucket = ? ORDER BY docid DESC LI
 	// Each bucket is read newest first and incrementally (see ftsTableSpec), and the
 	// walk stops once searchCandidates matches are in the groups (and published), or
 	// at the floor. matchinfo runs on those rows only.
-	for b := top; b >= floor>>searchBucketShift && len(cands) < searchCandidates; b-- {
+	for _, b := range buckets {
+		if read >= searchCandidates || b < floor>>searchBucketShift {
+			break
+		}
 		rows, err := db.Raw(`SELECT post_search.docid AS post_id, matchinfo(post_search, 'pcyl') AS info
 FROM post_search
 JOIN posts p ON p.id = post_search.docid
 JOIN threads t ON t.id = p.thread_id
 WHERE post_search MATCH ? AND post_search.bucket = ? AND post_search.docid >= ? AND p.status = ? AND t.group_id IN ?
 ORDER BY post_search.docid DESC
-LIMIT ?`, match, b, floor, PostPublished, groups, searchCandidates-len(cands)).Rows()
+LIMIT ?`, match, b, floor, PostPublished, groups, searchCandidates-read).Rows()
 		if err != nil {
 			return nil, err
 		}
-		if cands, err = scanCandidates(rows, phraseTerm, len(terms), cands); err != nil {
+		if cands, err = scanCandidates(rows, phraseTerm, len(terms), cands, &read); err != nil {
 			return nil, err
 		}
 	}
 	return cands, nil
 }
 
-// searchTopBucket is the newest bucket of SQLite's index (see ftsTableSpec).
-func (s *Store) searchTopBucket(ctx context.Context) (int64, error) {
-	var top int64
-	err := s.rdb.WithContext(ctx).Raw(`SELECT COALESCE(MAX(docid), 0) >> ? FROM post_search_text`, searchBucketShift).Scan(&top).Error
-	return top, err
+// searchBuckets lists the buckets of SQLite's index that hold anything, newest first
+// (see ftsTableSpec): a bucket is an FTS4 language, whose segments' levels start at
+// language × 1024 in post_search_segdir, a table of a few rows a segment. Ids far
+// apart cost no walk through the empty buckets between them.
+func (s *Store) searchBuckets(ctx context.Context) ([]int64, error) {
+	var buckets []int64
+	err := s.rdb.WithContext(ctx).Raw(`SELECT DISTINCT level >> 10 FROM post_search_segdir ORDER BY 1 DESC`).Scan(&buckets).Error
+	return buckets, err
 }
 
 // groupIndexCandidates is searchCandidates on SQLite for a few groups, read from each
@@ -399,7 +411,7 @@ LIMIT ?`, match, g, searchCandidates).Rows()
 		if err != nil {
 			return nil, err
 		}
-		if cands, err = scanCandidates(rows, phraseTerm, nTerms, cands); err != nil {
+		if cands, err = scanCandidates(rows, phraseTerm, nTerms, cands, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -411,11 +423,14 @@ LIMIT ?`, match, g, searchCandidates).Rows()
 }
 
 // scanCandidates appends the candidates of rows of post ids and matchinfo('pcyl'),
-// scored, to cands, and closes rows. Scanned by hand: up to searchCandidates rows, on
-// every search.
-func scanCandidates(rows *sql.Rows, phraseTerm []int, nTerms int, cands []searchCandidate) ([]searchCandidate, error) {
+// scored, to cands, and closes rows; read, when not nil, counts the rows read. Scanned
+// by hand: up to searchCandidates rows, on every search.
+func scanCandidates(rows *sql.Rows, phraseTerm []int, nTerms int, cands []searchCandidate, read *int) ([]searchCandidate, error) {
 	defer rows.Close()
 	for rows.Next() {
+		if read != nil {
+			*read++
+		}
 		var c searchCandidate
 		var info []byte
 		if err := rows.Scan(&c.PostID, &info); err != nil {
@@ -502,6 +517,10 @@ SELECT c.post_id, ts_rank(c.document, websearch_to_tsquery('english', ?)) AS sco
 	}
 	return cands, scan == 0, nil
 }
+
+// searchCandidates is how many of the newest readable matches are ranked (a variable
+// for the tests).
+var searchCandidates = 500
 
 // searchScanLimit is how many of the newest matches of the whole forum a search reads
 // to find its candidates when its groups cannot be named in the query (a variable for
@@ -883,11 +902,14 @@ ON CONFLICT (post_id) DO UPDATE SET group_id = EXCLUDED.group_id, title = EXCLUD
 		postID, title, body, grp).Error; err != nil {
 		return err
 	}
-	if err := tx.Exec(`INSERT INTO post_search (docid, title, body, grp, bucket) VALUES (?, ?, ?, ?, ?)`,
-		postID, title, body, grp, postID>>searchBucketShift).Error; err != nil {
+	// Each index's language (bucket, group) as the text table computes it, which is
+	// what a delete will read.
+	if err := tx.Exec(`INSERT INTO post_search (docid, title, body, grp, bucket)
+SELECT docid, title, body, grp, bucket FROM post_search_text WHERE docid = ?`, postID).Error; err != nil {
 		return err
 	}
-	return tx.Exec(`INSERT INTO post_search_group (docid, title, body, grp_id) VALUES (?, ?, ?, ?)`, postID, title, body, groupID).Error
+	return tx.Exec(`INSERT INTO post_search_group (docid, title, body, grp_id)
+SELECT docid, title, body, grp_id FROM post_search_text WHERE docid = ?`, postID).Error
 }
 
 func (s *Store) unindexPost(tx *gorm.DB, postID int64) error {
@@ -943,19 +965,31 @@ func (s *Store) migrateSearch(ctx context.Context) error {
 		}
 		fill = n == 1
 	}
+	if fill {
+		// Made and filled in one transaction: an index left empty would stay so, as
+		// indexMissing goes by the kept text.
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := addSearchTextColumns(tx); err != nil {
+				return err
+			}
+			for _, q := range []string{`CREATE VIRTUAL TABLE post_search USING ` + ftsTableSpec,
+				`INSERT INTO post_search (post_search) VALUES ('rebuild')`, optimizeSearch} {
+				if err := tx.Exec(q).Error; err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("models: migrate search: %w", err)
+		}
+	}
 	for i, q := range stmts {
 		if err := s.db.WithContext(ctx).Exec(q).Error; err != nil {
 			return fmt.Errorf("models: migrate search: %w", err)
 		}
 		if i == 0 && s.dialect == "sqlite" {
 			if err := addSearchTextColumns(s.db.WithContext(ctx)); err != nil {
-				return fmt.Errorf("models: migrate search: %w", err)
-			}
-		}
-	}
-	if fill {
-		for _, q := range []string{`INSERT INTO post_search (post_search) VALUES ('rebuild')`, optimizeSearch} {
-			if err := s.db.WithContext(ctx).Exec(q).Error; err != nil {
 				return fmt.Errorf("models: migrate search: %w", err)
 			}
 		}
@@ -1146,8 +1180,8 @@ func (s *Store) rebuildSearchIndex(ctx context.Context) error {
 			if err := addSearchTextColumns(tx); err != nil {
 				return err
 			}
+			// The delete trigger stays: dropping a table it names leaves it as it is.
 			for _, q := range []string{
-				`DROP TRIGGER IF EXISTS post_search_post_deleted`, // created again by migrateSearch
 				`DROP TABLE post_search`,
 				`CREATE VIRTUAL TABLE post_search USING ` + ftsTableSpec,
 				// In id order, so that each bucket's rows make few segments.
@@ -1164,8 +1198,7 @@ SELECT docid, title, body, grp, bucket FROM post_search_text ORDER BY docid`,
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, q := range []string{
-			// The trigger names post_search: it is dropped with it, and created again by
-			// migrateSearch.
+			// An older trigger, written again by migrateSearch (searchDeleteTrigger).
 			`DROP TRIGGER IF EXISTS post_search_post_deleted`,
 			`DROP TABLE IF EXISTS post_search_group`, // filled again by migrateSearch
 			`DROP TABLE IF EXISTS post_search_text`,

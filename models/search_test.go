@@ -863,12 +863,15 @@ func TestSearchReadsEveryBucket(t *testing.T) {
 		if err := s.db.Exec(`UPDATE sqlite_sequence SET seq = ? WHERE name = 'posts'`, b<<searchBucketShift).Error; err != nil {
 			t.Fatal(err)
 		}
-		_, p := searchThread(t, s, admin, "lungs", fmt.Sprintf("Breath %d", b), "Wheezing at night.")
+		th, p := searchThread(t, s, admin, "lungs", fmt.Sprintf("Breath %d", b), "Wheezing at night.")
 		if p.ID>>searchBucketShift != b {
 			t.Fatalf("post %d is in bucket %d, want %d", p.ID, p.ID>>searchBucketShift, b)
 		}
-		searchThread(t, s, admin, "private", fmt.Sprintf("Ours %d", b), "Wheezing here too.")
 		want = append([]int64{p.ID}, want...)
+		if b == 1 { // two of the visitor's in the middle bucket
+			want = append([]int64{searchReply(t, s, admin, th.ID, "Wheezing at night.").ID}, want...)
+		}
+		searchThread(t, s, admin, "private", fmt.Sprintf("Ours %d", b), "Wheezing here too.")
 	}
 	eachSearchPath(func(path string) {
 		if got := searchHitIDs(searchFor(t, s, nil, "wheezing", "")); !slices.Equal(got, want) {
@@ -878,7 +881,8 @@ func TestSearchReadsEveryBucket(t *testing.T) {
 	// Only the newest scan matches of the whole forum are looked at: here the newest
 	// bucket's two and the newest of the bucket before (the private group's), so the
 	// visitor's post in that bucket is left out.
-	defer func(i, f, n int) { searchGroupIndexes, searchGroupFilter, searchScanLimit = i, f, n }(searchGroupIndexes, searchGroupFilter, searchScanLimit)
+	idx, filter, scan := searchGroupIndexes, searchGroupFilter, searchScanLimit
+	defer func() { searchGroupIndexes, searchGroupFilter, searchScanLimit = idx, filter, scan }()
 	searchGroupIndexes, searchGroupFilter, searchScanLimit = 0, 0, 3
 	if got := searchHitIDs(searchFor(t, s, nil, "wheezing", "")); !slices.Equal(got, want[:1]) {
 		t.Fatalf("within the newest %d matches: %v, want %v", searchScanLimit, got, want[:1])
@@ -887,6 +891,25 @@ func TestSearchReadsEveryBucket(t *testing.T) {
 	if got := searchHitIDs(searchFor(t, s, nil, "wheezing", "")); !slices.Equal(got, want[:2]) {
 		t.Fatalf("within the newest %d matches: %v, want %v", searchScanLimit, got, want[:2])
 	}
+	// At most searchCandidates matches are ranked, however many buckets they span.
+	defer func(n int) { searchCandidates = n }(searchCandidates)
+	searchGroupIndexes, searchGroupFilter, searchScanLimit, searchCandidates = idx, filter, scan, 2
+	eachSearchPath(func(path string) {
+		if got := searchHitIDs(searchFor(t, s, admin, "wheezing", "lungs")); !slices.Equal(got, want[:2]) {
+			t.Fatalf("%s, %d candidates: %v, want %v", path, searchCandidates, got, want[:2])
+		}
+	})
+	// Only buckets that hold posts are read, however far apart the ids.
+	execSQL(t, s, fmt.Sprintf(`UPDATE sqlite_sequence SET seq = %d WHERE name = 'posts'`, int64(1)<<40))
+	_, far := searchThread(t, s, admin, "lungs", "Far", "Wheezing at dawn.")
+	if got, err := s.searchBuckets(ctx); err != nil || !slices.Equal(got, []int64{far.ID >> searchBucketShift, 2, 1, 0}) {
+		t.Fatalf("buckets %v (%v), want %v, 2, 1, 0", got, err, far.ID>>searchBucketShift)
+	}
+	eachSearchPath(func(path string) {
+		if got := searchHitIDs(searchFor(t, s, admin, "wheezing", "lungs")); !slices.Equal(got, []int64{far.ID, want[0]}) {
+			t.Fatalf("%s, with a post far on: %v, want %v", path, got, []int64{far.ID, want[0]})
+		}
+	})
 	checkSearchIndexes(t, s)
 }
 
@@ -894,9 +917,12 @@ func TestSearchReadsEveryBucket(t *testing.T) {
 func TestSearchMigrateAddsBuckets(t *testing.T) {
 	s, admin, first := sqliteSearchFixture(t)
 	mustGroup(t, s, admin, "other", VisibilityOpen)
-	execSQL(t, s, `DROP TRIGGER post_search_post_deleted`,
+	// Two more posts, two buckets further on.
+	execSQL(t, s, fmt.Sprintf(`UPDATE sqlite_sequence SET seq = %d WHERE name = 'posts'`, 2<<searchBucketShift))
+	_, later := searchThread(t, s, admin, "gut", "Oats again", "Porridge with oats.")
+	later2 := searchReply(t, s, admin, later.ThreadID, "More oats.")
+	execSQL(t, s, `ALTER TABLE post_search_text DROP COLUMN bucket`,
 		`DROP TABLE post_search`,
-		`ALTER TABLE post_search_text DROP COLUMN bucket`,
 		`CREATE VIRTUAL TABLE post_search USING fts4(content="post_search_text", title, body, grp, tokenize=unicode61 "remove_diacritics=2", order=DESC)`,
 		`INSERT INTO post_search (post_search) VALUES ('rebuild')`)
 	mustMigrate(t, s)
@@ -908,15 +934,18 @@ func TestSearchMigrateAddsBuckets(t *testing.T) {
 	checkSearchIndexes(t, s)
 	defer func(n int) { searchGroupIndexes = n }(searchGroupIndexes)
 	searchGroupIndexes = 0 // the whole forum's index
-	if got, want := searchHitIDs(searchFor(t, s, nil, "oats", "")), []int64{first.ID}; !slices.Equal(got, want) {
+	if got, want := slices.Sorted(slices.Values(searchHitIDs(searchFor(t, s, nil, "oats", "")))), []int64{first.ID, later.ID, later2.ID}; !slices.Equal(got, want) {
 		t.Fatalf("after the migration: %v, want %v", got, want)
 	}
-	if err := s.db.Delete(&Post{}, first.ID).Error; err != nil {
-		t.Fatal(err)
+	for _, p := range []*Post{first, later} {
+		if err := s.db.Delete(&Post{}, p.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if n := searchIndexRows(t, s, p.ID); n != 0 {
+			t.Fatalf("post %d, deleted after the migration, has %d index rows", p.ID, n)
+		}
 	}
-	if n := searchIndexRows(t, s, first.ID); n != 0 {
-		t.Fatalf("a post deleted after the migration has %d index rows", n)
-	}
+	checkSearchIndexes(t, s)
 }
 
 // sqliteSearchFixture is an SQLite store with one open group, gut, and one thread in
