@@ -24,6 +24,12 @@ var scaleIndexes = []string{
 	// A member's notifications newest first, and a member's posts newest first.
 	`CREATE INDEX IF NOT EXISTS idx_notification_membership_id ON notifications (membership_id, id)`,
 	`CREATE INDEX IF NOT EXISTS idx_post_membership_created ON posts (membership_id, created_at, id)`,
+	// A member's reactions on one page of a thread (the member's part of a thread page,
+	// on every view). On PostgreSQL the prepared query's generic plan, made without the
+	// page's post ids, could only filter the member's reactions by them; it looked so
+	// much dearer than a plan for the given ids that the query was planned again on
+	// every view, 0.1 ms of the database's time against 0.01 ms to run it.
+	`CREATE INDEX IF NOT EXISTS idx_reaction_membership_post ON reactions (membership_id, post_id)`,
 }
 
 // migrateScaleIndexes creates scaleIndexes if they are missing.
