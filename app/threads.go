@@ -224,13 +224,15 @@ func (h *handler) createPost(c echo.Context) error {
 	return redirect(c, afterPostURL(c, p, h.postURL(c, id, p.ID)))
 }
 
-// postURL is the address of a post on its thread's last page.
+// postURL is the address of a post on its page of the thread, as the caller's thread
+// page lists posts (see models.PostLink: an author's held post, and every held post
+// for a moderator, takes its place).
 func (h *handler) postURL(c echo.Context, threadID, postID int64) string {
-	n, err := h.store.PostPageNumber(c.Request().Context(), threadID, postID)
-	if err != nil || n <= 1 {
+	tid, n, err := h.store.PostLink(c.Request().Context(), viewer(c), postID)
+	if err != nil || tid != threadID {
 		return fmt.Sprintf("/threads/%d#post-%d", threadID, postID)
 	}
-	return fmt.Sprintf("/threads/%d?page=%d#post-%d", threadID, n, postID)
+	return postPageURL(threadID, n, postID)
 }
 
 // formErrors turns an error a form can show beside its fields into a
