@@ -391,32 +391,34 @@ func (s *Store) PostLink(ctx context.Context, v *Viewer, postID int64) (threadID
 	if err != nil {
 		return 0, 0, err
 	}
-	cmp := "<="
-	if pc.Thread.Kind == KindLive {
-		cmp = ">="
-	}
-	var n int64
-	q := s.rdb.WithContext(ctx).Model(&Post{}).Where("thread_id = ? AND id "+cmp+" ?", pc.Thread.ID, postID)
-	if err := visiblePosts(q, pc.Access).Count(&n).Error; err != nil {
-		return 0, 0, wrapErr("post link", err)
-	}
-	return pc.Thread.ID, int(max(n-1, 0)/PageSize) + 1, nil
+	page, err = s.postPage(ctx, pc.Thread.ID, pc.Thread.Kind == KindLive, postID, pc.Access)
+	return pc.Thread.ID, page, err
 }
 
-// PostPageNumber is the page of its thread on which a post appears.
+// PostPageNumber is the page of its thread on which a post appears, as a visitor's
+// thread page lists posts.
 func (s *Store) PostPageNumber(ctx context.Context, threadID, postID int64) (int, error) {
-	var n int64
-	cmp := "<="
-	if live, err := s.isLiveThread(ctx, threadID); err != nil {
+	live, err := s.isLiveThread(ctx, threadID)
+	if err != nil {
 		return 0, err
-	} else if live { // newest first
+	}
+	return s.postPage(ctx, threadID, live, postID, &GroupAccess{})
+}
+
+// postPage counts a post's place among the thread's posts the viewer with access a
+// sees (visiblePosts), oldest first or, in a live thread, newest first, and gives its
+// page.
+func (s *Store) postPage(ctx context.Context, threadID int64, live bool, postID int64, a *GroupAccess) (int, error) {
+	cmp := "<="
+	if live {
 		cmp = ">="
 	}
-	err := s.rdb.WithContext(ctx).Model(&Post{}).Where("thread_id = ? AND id "+cmp+" ? AND status <> ?", threadID, postID, PostHeld).Count(&n).Error
-	if err != nil {
+	var n int64
+	q := s.rdb.WithContext(ctx).Model(&Post{}).Where("thread_id = ? AND id "+cmp+" ?", threadID, postID)
+	if err := visiblePosts(q, a).Count(&n).Error; err != nil {
 		return 0, wrapErr("post page", err)
 	}
-	return int((n-1)/PageSize) + 1, nil
+	return int(max(n-1, 0)/PageSize) + 1, nil
 }
 
 // afterPostWrite does the write-time work every new post needs, in the transaction

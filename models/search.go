@@ -928,50 +928,65 @@ func (s *Store) unindexPost(tx *gorm.DB, postID int64) error {
 // migrateSearch creates the search index if it is missing, then indexes any published
 // post that is not in it yet (a database from before search, or rows written in bulk).
 func (s *Store) migrateSearch(ctx context.Context) error {
-	var stmts []string
+	migrate := s.migrateSearchSQLite
 	if s.dialect == "postgres" {
-		if err := s.addSearchGroupsPG(ctx); err != nil {
-			return fmt.Errorf("models: migrate search: %w", err)
-		}
-		stmts = []string{
-			`CREATE TABLE IF NOT EXISTS post_search (
+		migrate = s.migrateSearchPG
+	}
+	if err := migrate(ctx); err != nil {
+		return fmt.Errorf("models: migrate search: %w", err)
+	}
+	if err := s.indexMissing(ctx, s.db); err != nil {
+		return fmt.Errorf("models: migrate search: %w", err)
+	}
+	return nil
+}
+
+// migrateSearchPG creates PostgreSQL's index, or gives an older one its groups.
+func (s *Store) migrateSearchPG(ctx context.Context) error {
+	if err := s.addSearchGroupsPG(ctx); err != nil {
+		return err
+	}
+	for _, q := range []string{
+		`CREATE TABLE IF NOT EXISTS post_search (
   post_id bigint PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
   group_id bigint NOT NULL DEFAULT 0,
   title text NOT NULL DEFAULT '',
   body text NOT NULL DEFAULT '',
   document tsvector GENERATED ALWAYS AS (` + pgDocument + `) STORED)`,
-			`CREATE INDEX IF NOT EXISTS idx_post_search_document ON post_search USING GIN (document)`,
-		}
-	} else {
-		if err := s.rebuildSearchIndex(ctx); err != nil {
-			return fmt.Errorf("models: migrate search: %w", err)
-		}
-		stmts = []string{
-			searchTextTable,
-			`CREATE VIRTUAL TABLE IF NOT EXISTS post_search USING ` + ftsTableSpec,
-			`CREATE VIRTUAL TABLE IF NOT EXISTS post_search_group USING ` + groupIndexSpec,
+		`CREATE INDEX IF NOT EXISTS idx_post_search_document ON post_search USING GIN (document)`,
+	} {
+		if err := s.db.WithContext(ctx).Exec(q).Error; err != nil {
+			return err
 		}
 	}
-	// An index created here over text already kept (its table dropped by hand, say)
-	// is filled from that text.
-	fill := false
-	if s.dialect == "sqlite" {
-		var n int64
-		err := s.db.WithContext(ctx).Raw(`SELECT
-  (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'post_search') = 0 AND
-  (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'post_search_text') = 1`).Scan(&n).Error
-		if err != nil {
-			return fmt.Errorf("models: migrate search: %w", err)
-		}
-		fill = n == 1
+	return nil
+}
+
+// migrateSearchSQLite creates SQLite's kept text and its two indexes, writes again
+// what an older version wrote (rebuildSearchIndex), and fills what is missing: an
+// index made here over text already kept (its table dropped by hand, say) is filled
+// from that text, and the groups' index gets the rows after its last (fillGroupIndex;
+// before indexMissing, which writes every index and so moves that mark).
+func (s *Store) migrateSearchSQLite(ctx context.Context) error {
+	db := s.db.WithContext(ctx)
+	if err := s.rebuildSearchIndex(ctx); err != nil {
+		return err
 	}
-	if fill {
+	if err := db.Exec(searchTextTable).Error; err != nil {
+		return err
+	}
+	if err := addSearchTextColumns(db); err != nil {
+		return err
+	}
+	var missing int64
+	err := db.Raw(`SELECT COUNT(*) = 0 FROM sqlite_master WHERE type = 'table' AND name = 'post_search'`).Scan(&missing).Error
+	if err != nil {
+		return err
+	}
+	if missing == 1 {
 		// Made and filled in one transaction: an index left empty would stay so, as
 		// indexMissing goes by the kept text.
-		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			if err := addSearchTextColumns(tx); err != nil {
-				return err
-			}
+		err := db.Transaction(func(tx *gorm.DB) error {
 			for _, q := range []string{`CREATE VIRTUAL TABLE post_search USING ` + ftsTableSpec,
 				`INSERT INTO post_search (post_search) VALUES ('rebuild')`, optimizeSearch} {
 				if err := tx.Exec(q).Error; err != nil {
@@ -981,32 +996,17 @@ func (s *Store) migrateSearch(ctx context.Context) error {
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("models: migrate search: %w", err)
+			return err
 		}
 	}
-	for i, q := range stmts {
-		if err := s.db.WithContext(ctx).Exec(q).Error; err != nil {
-			return fmt.Errorf("models: migrate search: %w", err)
-		}
-		if i == 0 && s.dialect == "sqlite" {
-			if err := addSearchTextColumns(s.db.WithContext(ctx)); err != nil {
-				return fmt.Errorf("models: migrate search: %w", err)
-			}
-		}
+	const groupIndex = `CREATE VIRTUAL TABLE IF NOT EXISTS post_search_group USING ` + groupIndexSpec
+	if err := db.Exec(groupIndex).Error; err != nil {
+		return err
 	}
-	if s.dialect == "sqlite" {
-		if err := s.searchDeleteTrigger(ctx); err != nil {
-			return fmt.Errorf("models: migrate search: %w", err)
-		}
-		// Before indexMissing, which writes every index and so moves this one's mark.
-		if err := s.fillGroupIndex(ctx, s.db, 0, 0); err != nil {
-			return fmt.Errorf("models: migrate search: %w", err)
-		}
+	if err := s.searchDeleteTrigger(ctx); err != nil {
+		return err
 	}
-	if err := s.indexMissing(ctx, s.db); err != nil {
-		return fmt.Errorf("models: migrate search: %w", err)
-	}
-	return nil
+	return s.fillGroupIndex(ctx, s.db, 0, 0)
 }
 
 // pgDocument is PostgreSQL's indexed document: the title's words (weight A), the
